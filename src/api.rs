@@ -86,8 +86,38 @@ impl From<&BoardRow> for Board {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Member {
-    pub user: User,
+    pub user: MemberUser,
     pub role: BoardRole,
+}
+
+/// A board member as the caller may see them: whole for the board's members, coordinators and
+/// administrators; for anyone else (a referrer choosing where to refer) only what referring
+/// needs, without e-mail address.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MemberUser {
+    Full(User),
+    Summary(UserSummary),
+}
+
+/// Who someone is, without their contact details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserSummary {
+    pub id: String,
+    pub name: String,
+    pub specialty: Option<String>,
+    pub organization: Option<String>,
+}
+
+impl From<&UserRow> for UserSummary {
+    fn from(u: &UserRow) -> Self {
+        UserSummary {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            specialty: u.specialty.clone(),
+            organization: u.organization.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -110,6 +110,26 @@ pub struct Settings {
         global = true
     )]
     pub cors_origins: String,
+    /// Seconds the server waits for the next bytes of a request body before it gives up (408).
+    #[arg(
+        long,
+        env = "CONSILIUM_BODY_IDLE_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub body_idle_timeout_secs: u64,
+    /// A separate listen address serving only `/metrics`, without a token (for the internal
+    /// network), e.g. `127.0.0.1:9464`.
+    #[arg(long, env = "CONSILIUM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+    /// A bearer token (at least 16 characters) that opens `/metrics` on the main listener.
+    #[arg(
+        long,
+        env = "CONSILIUM_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -129,6 +149,9 @@ impl Default for Settings {
             login_max_per_address: 30,
             trust_forwarded: false,
             cors_origins: String::new(),
+            body_idle_timeout_secs: 30,
+            metrics_bind: None,
+            metrics_token: None,
         }
     }
 }
@@ -152,6 +175,10 @@ pub struct Config {
     pub s3: crate::storage::S3Settings,
     /// Origins allowed to call the API from a browser (none by default).
     pub cors_origins: Vec<String>,
+    /// How long a request body may stall.
+    pub body_idle_timeout: std::time::Duration,
+    pub metrics_bind: Option<SocketAddr>,
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -171,6 +198,9 @@ impl std::fmt::Debug for Config {
             .field("trust_forwarded", &self.trust_forwarded)
             .field("s3", &self.s3)
             .field("cors_origins", &self.cors_origins)
+            .field("body_idle_timeout", &self.body_idle_timeout)
+            .field("metrics_bind", &self.metrics_bind)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -213,6 +243,16 @@ impl Config {
         {
             bail!("CONSILIUM_DB_POOL_SIZE must be between 1 and 1000");
         }
+        if !(1..=86_400).contains(&settings.body_idle_timeout_secs) {
+            bail!("CONSILIUM_BODY_IDLE_TIMEOUT_SECS must be between 1 and 86400");
+        }
+        if settings
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace()))
+        {
+            bail!("CONSILIUM_METRICS_TOKEN must be at least 16 characters, without spaces");
+        }
         let data_dir = settings.data_dir.clone();
         fs::create_dir_all(&data_dir)
             .with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
@@ -250,6 +290,9 @@ impl Config {
             trust_forwarded: settings.trust_forwarded,
             s3: crate::storage::S3Settings::from_env(),
             cors_origins: parse_origins(&settings.cors_origins)?,
+            body_idle_timeout: std::time::Duration::from_secs(settings.body_idle_timeout_secs),
+            metrics_bind: settings.metrics_bind,
+            metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
         })
     }
 }

@@ -24,6 +24,8 @@ pub enum AppError {
     TooLarge(String),
     #[error("range not satisfiable")]
     RangeNotSatisfiable { size: u64 },
+    #[error("request body timed out")]
+    BodyTimeout,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -71,6 +73,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
             AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            AppError::BodyTimeout => "timeout",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -89,6 +92,9 @@ impl AppError {
             | AppError::Unavailable(s) => s.clone(),
             AppError::RangeNotSatisfiable { size } => {
                 format!("the requested range is outside the {size} bytes of the content")
+            }
+            AppError::BodyTimeout => {
+                "the request body stopped arriving; nothing was kept, send it again".to_string()
             }
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many requests; retry after {retry_after_secs} s")
@@ -138,6 +144,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -155,6 +162,9 @@ impl ResponseError for AppError {
         }
         if let AppError::RangeNotSatisfiable { size } = self {
             builder.insert_header(("Content-Range", format!("bytes */{size}")));
+        }
+        if let AppError::BodyTimeout = self {
+            builder.insert_header(("Connection", "close"));
         }
         if let AppError::Unauthenticated(_) = self {
             builder.insert_header(("WWW-Authenticate", "Bearer"));

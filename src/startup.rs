@@ -17,6 +17,7 @@ use crate::http;
 use crate::live::{Hub, LiveSettings, bus};
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::storage::spool::SpoolDir;
 
 /// Connects to the database and applies pending migrations (on a blocking thread).
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -40,6 +41,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 
 pub struct Application {
     server: Server,
+    metrics_addr: Option<std::net::SocketAddr>,
     port: u16,
     host: String,
     state: web::Data<AppState>,
@@ -48,18 +50,29 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = open_database(&config).await?;
-        let storage = Storage::open(&config.object_store_url, &config.s3)?;
-        std::fs::create_dir_all(config.spool_dir()).with_context(|| {
-            format!(
-                "cannot create the spool dir {}",
-                config.spool_dir().display()
-            )
-        })?;
+        let journal = Arc::new(crate::db::object_uploads::DbJournal {
+            db: db.clone(),
+            instance_id: db.instance_id().to_string(),
+        });
+        let storage = Storage::open(&config.object_store_url, &config.s3)?.with_journal(journal);
+        let spool = SpoolDir::claim(&config.spool_dir(), db.instance_id())?;
         let keys = Keys::new(&config.jwt_secret, config.token_ttl_secs);
         let hub = start_live(&config, db.clone()).await?;
+        start_upload_recovery(db.clone(), storage.clone());
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let local = listener.local_addr()?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
+        let metrics_addr = match &metrics_listener {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
         // Hash the dummy password now, so that the first unknown e-mail is not slower.
         crate::auth::password::off_thread(|| crate::auth::password::verify_dummy("warm-up"))
             .await
@@ -69,8 +82,10 @@ impl Application {
             config,
             db,
             storage,
+            spool,
             keys,
             hub,
+            metrics_addr,
         });
         let app_state = state.clone();
         let cors_origins = state.config.cors_origins.clone();
@@ -78,16 +93,22 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(cors(&cors_origins))
+                .wrap(from_fn(http::body_timeout::limit_idle_body))
+                .wrap(from_fn(http::head_as_get))
+                .wrap(from_fn(http::metrics_listener_only))
                 .wrap(from_fn(http::log_requests))
                 .wrap(security_headers())
                 .configure(http::configure)
         })
-        .listen(listener)?
-        .disable_signals()
-        .shutdown_timeout(30)
-        .run();
+        .listen(listener)?;
+        let server = match metrics_listener {
+            Some(l) => server.listen(l)?,
+            None => server,
+        };
+        let server = server.disable_signals().shutdown_timeout(30).run();
         Ok(Application {
             server,
+            metrics_addr,
             port: local.port(),
             host: local.ip().to_string(),
             state,
@@ -105,6 +126,11 @@ impl Application {
         } else {
             format!("http://{}:{}", self.host, self.port)
         }
+    }
+
+    /// `http://HOST:PORT` of the metrics-only listener, when there is one.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics_addr.map(|a| format!("http://{a}"))
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -191,6 +217,48 @@ async fn start_live(config: &Config, db: Db) -> anyhow::Result<Arc<Hub>> {
     bus::for_database(&config.database_url)?.start(hub.clone());
     bus::start_heartbeat(hub.clone());
     Ok(hub)
+}
+
+/// How often the upload journal is checked for uploads of instances that are gone.
+const UPLOAD_RECOVERY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Cleans up, now and then every minute, the uploads that a crashed instance left half done:
+/// S3 multipart uploads aborted, staging files and objects without an attachment row removed.
+fn start_upload_recovery(db: Db, storage: Storage) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(UPLOAD_RECOVERY_INTERVAL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = recover_uploads(&db, &storage).await {
+                tracing::warn!(error = %e, "cleaning up interrupted uploads failed");
+            }
+        }
+    });
+}
+
+async fn recover_uploads(db: &Db, storage: &Storage) -> anyhow::Result<()> {
+    use crate::db::object_uploads;
+    let me = db.instance_id().to_string();
+    let leftovers = db
+        .read(move |conn| object_uploads::leftovers(conn, &me))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for leftover in leftovers {
+        let key = leftover.key.clone();
+        let attached = db
+            .read(move |conn| object_uploads::is_attached(conn, &key))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !attached {
+            storage.clean_up(&leftover).await?;
+        }
+        let key = leftover.key.clone();
+        db.write(move |conn| object_uploads::forget(conn, &key))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tracing::info!(attached, "cleaned up an upload interrupted by a stop");
+    }
+    Ok(())
 }
 
 async fn wait_for_signal() {

@@ -8,12 +8,17 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::live::Hub;
 use crate::storage::Storage;
+use crate::storage::spool::SpoolDir;
 
 pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub storage: Storage,
+    /// This process's own folder for uploads being de-identified.
+    pub spool: SpoolDir,
     pub keys: Keys,
     pub hub: Arc<Hub>,
     pub throttle: LoginThrottle,
+    /// The address of the metrics-only listener, when there is one.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }

@@ -62,6 +62,7 @@ pub fn insert(conn: &mut DbConn, row: &AttachmentRow) -> AppResult<()> {
     diesel::insert_into(attachments::table)
         .values(row)
         .execute(conn)?;
+    super::object_uploads::forget(conn, &row.object_key)?;
     audit::record(
         conn,
         Audit::new(&row.uploader_id, "attachment.upload", "attachment", &row.id).with_detail(

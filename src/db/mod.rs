@@ -11,6 +11,7 @@ pub mod counters;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
+pub mod object_uploads;
 pub mod room;
 pub mod schema;
 pub mod sessions;

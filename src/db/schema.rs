@@ -192,6 +192,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    object_uploads (object_key) {
+        object_key -> Text,
+        upload_id -> Nullable<Text>,
+        instance_id -> Text,
+        started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     room_requests (session_id, user_id, request_id) {
         session_id -> Text,
         user_id -> Text,
@@ -232,6 +241,7 @@ diesel::joinable!(room_presence -> users (user_id));
 diesel::joinable!(room_presence -> instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    object_uploads,
     users,
     auth_tokens,
     boards,

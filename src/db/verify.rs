@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use super::audit::{self, AuditRow};
 use super::decisions::DecisionRow;
-use super::schema::{boards, decisions};
+use super::schema::{boards, decisions, sessions};
 use super::{DbConn, counters};
-use crate::domain::audit::GENESIS_HASH;
+use crate::domain::audit::{GENESIS_HASH, format_time};
 use crate::domain::canonical::record_hash;
 use crate::error::AppResult;
 
@@ -53,8 +53,15 @@ fn check_audit(rows: &[AuditRow], previous: &mut (i64, String)) -> Option<String
     None
 }
 
-/// Checks one decision against the one before it in its board's chain.
-fn check_decision(d: &DecisionRow, previous: &(i64, String)) -> Option<String> {
+/// Checks one decision against the one before it in its board's chain. Every stored column is
+/// covered: the record's own fields against the hashed body (`decided_at` to the microsecond,
+/// `decided_by` by id), the chain columns by the chain, and `board_id` against the board of the
+/// session named in the hashed record (`session_board`: `None` when no such session exists).
+fn check_decision(
+    d: &DecisionRow,
+    session_board: Option<&str>,
+    previous: &(i64, String),
+) -> Option<String> {
     let at = |what: &str| {
         format!(
             "decisions of board {}: decision {} (#{}) {what}",
@@ -83,7 +90,10 @@ fn check_decision(d: &DecisionRow, previous: &(i64, String)) -> Option<String> {
         && same("vote_id", Some(&d.vote_id))
         && same("status", Some(&d.status))
         && same("outcome", d.outcome.as_deref())
-        && same("previous_hash", Some(&d.previous_hash)))
+        && same("previous_hash", Some(&d.previous_hash))
+        && same("decided_at", Some(&format_time(d.decided_at)))
+        && body["decided_by"]["id"].as_str() == Some(d.decided_by.as_str())
+        && session_board == Some(d.board_id.as_str()))
     {
         return Some(at("has columns that disagree with its signed record"));
     }
@@ -127,18 +137,19 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Report> {
     for board in board_ids {
         let mut previous = (0_i64, GENESIS_HASH.to_string());
         loop {
-            let page: Vec<DecisionRow> = decisions::table
+            let page: Vec<(DecisionRow, Option<String>)> = decisions::table
+                .left_join(sessions::table.on(sessions::id.eq(decisions::session_id)))
                 .filter(decisions::board_id.eq(&board))
                 .filter(decisions::chain_seq.gt(previous.0))
                 .order(decisions::chain_seq.asc())
                 .limit(PAGE)
-                .select(DecisionRow::as_select())
+                .select((DecisionRow::as_select(), sessions::board_id.nullable()))
                 .load(conn)?;
             if page.is_empty() {
                 break;
             }
-            for d in &page {
-                if let Some(problem) = check_decision(d, &previous) {
+            for (d, session_board) in &page {
+                if let Some(problem) = check_decision(d, session_board.as_deref(), &previous) {
                     report.broken = Some(problem);
                     return Ok(report);
                 }

@@ -103,11 +103,29 @@ impl BoardRelation {
     pub fn can_see_board_work(&self) -> bool {
         self.is_admin || self.board_role.is_some()
     }
+
+    /// See the members' e-mail addresses: the board's own people and admins. Anyone else
+    /// (a referrer choosing a board) sees names, specialties and organisations only.
+    pub fn can_see_member_contacts(&self) -> bool {
+        self.is_admin || self.board_role.is_some()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_contacts_are_for_the_board_and_admins() {
+        let rel = |board_role, is_admin| BoardRelation {
+            board_role,
+            is_admin,
+        };
+        assert!(rel(Some(BoardRole::Member), false).can_see_member_contacts());
+        assert!(rel(Some(BoardRole::Coordinator), false).can_see_member_contacts());
+        assert!(rel(None, true).can_see_member_contacts());
+        assert!(!rel(None, false).can_see_member_contacts());
+    }
 
     fn rel(is_referrer: bool, board_role: Option<BoardRole>, is_admin: bool) -> DossierRelation {
         DossierRelation {

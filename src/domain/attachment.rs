@@ -120,11 +120,13 @@ pub fn parse_range(header: Option<&str>, size: u64) -> RangeRequest {
     let Some((first, last)) = spec.trim().split_once('-') else {
         return RangeRequest::Whole;
     };
+    // All digits but too large for u64: larger than any content, so it saturates (a last
+    // position past the end means "to the end", RFC 9110 section 14.1.2).
     let number = |s: &str| -> Option<u64> {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             None
         } else {
-            s.parse().ok()
+            Some(s.parse().unwrap_or(u64::MAX))
         }
     };
     match (first.trim(), last.trim()) {
@@ -272,6 +274,23 @@ mod tests {
         assert!(if_none_match(Some("*"), "\"abc\""));
         assert!(!if_none_match(Some("\"abd\""), "\"abc\""));
         assert!(!if_none_match(None, "\"abc\""));
+    }
+
+    #[test]
+    fn range_positions_beyond_u64_saturate() {
+        let huge = "99999999999999999999999999";
+        assert_eq!(
+            parse_range(Some(&format!("bytes=10-{huge}")), 100),
+            RangeRequest::Part(ByteRange { start: 10, end: 99 })
+        );
+        assert_eq!(
+            parse_range(Some(&format!("bytes={huge}-")), 100),
+            RangeRequest::Unsatisfiable
+        );
+        assert_eq!(
+            parse_range(Some(&format!("bytes=-{huge}")), 100),
+            RangeRequest::Part(ByteRange { start: 0, end: 99 })
+        );
     }
 
     #[test]

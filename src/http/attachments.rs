@@ -12,7 +12,7 @@ use super::upload::{Received, UploadPlan, receive};
 use crate::api::Attachment;
 use crate::auth::CurrentUser;
 use crate::db::attachments::{self, AttachmentRow, DicomMetadata};
-use crate::db::{dossiers, new_id, now};
+use crate::db::{dossiers, new_id, now, object_uploads};
 use crate::domain::access::DossierAction;
 use crate::domain::attachment::{
     AttachmentKind, RangeRequest, content_disposition, if_none_match, parse_range,
@@ -72,7 +72,7 @@ pub async fn upload_attachment(
         storage: state.storage.clone(),
         object_key: attachments::object_key(&dossier_id, &attachment_id),
         max_bytes,
-        spool_dir: state.config.spool_dir(),
+        spool_dir: state.spool.path().to_path_buf(),
         limits: crate::ingest::Limits::default(),
     };
     let received = match receive(Multipart::new(req.headers(), payload), &plan).await {
@@ -254,12 +254,31 @@ pub async fn delete_attachment(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&path, "attachment")?;
+    let instance = state.db.instance_id().to_string();
+    // The object goes in the journal with the row's removal, so that a crash before the
+    // object itself is removed is finished at the next start.
     let row = state
         .db
-        .write(move |conn| attachments::delete(conn, &me.user, &id))
+        .write(move |conn| {
+            let row = attachments::delete(conn, &me.user, &id)?;
+            object_uploads::record(conn, &row.object_key, None, &instance)?;
+            Ok(row)
+        })
         .await?;
-    if let Err(e) = state.storage.delete(&row.object_key).await {
-        tracing::error!(error = %e, key = %row.object_key, "the object of a deleted attachment remains");
+    match state.storage.delete(&row.object_key).await {
+        Ok(()) => {
+            let key = row.object_key.clone();
+            if let Err(e) = state
+                .db
+                .write(move |conn| object_uploads::forget(conn, &key))
+                .await
+            {
+                tracing::warn!(error = %e, "cannot take a removed object off the journal");
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, key = %row.object_key, "the object of a deleted attachment remains until the next start");
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }

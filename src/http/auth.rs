@@ -62,11 +62,12 @@ pub async fn login(
     }
     let key = Email::key_of(&body.email);
     let address = client_address(&req, state.config.trust_forwarded);
-    if let Some(wait) = state.throttle.refused(&key, &address) {
-        return Err(AppError::RateLimited {
+    let attempt = state
+        .throttle
+        .admit(&key, &address)
+        .map_err(|wait| AppError::RateLimited {
             retry_after_secs: wait.as_secs().max(1),
-        });
-    }
+        })?;
     let lookup_key = key.clone();
     let found = state
         .db
@@ -85,7 +86,7 @@ pub async fn login(
     let user = match (verified, found) {
         (true, Some(user)) => user,
         (_, found) => {
-            state.throttle.failed(&key, &address);
+            // The attempt stays counted: it was counted when admitted.
             let user_id = found.map(|u| u.id);
             state
                 .db
@@ -106,7 +107,7 @@ pub async fn login(
         }
     };
 
-    state.throttle.succeeded(&key);
+    state.throttle.succeeded(attempt);
     let token_id = new_id();
     let (token, claims) = state
         .keys

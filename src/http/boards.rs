@@ -6,7 +6,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::input::{ApiJson, path_id};
-use crate::api::{Board, Items, Member, User};
+use crate::api::{Board, Items, Member, MemberUser, User, UserSummary};
 use crate::auth::CurrentUser;
 use crate::db::audit::{self, Audit};
 use crate::db::{boards, users};
@@ -109,20 +109,29 @@ pub async fn get_board(
 #[get("/boards/{id}/members")]
 pub async fn list_members(
     state: web::Data<AppState>,
-    _me: CurrentUser,
+    me: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<web::Json<Items<Member>>> {
     let id = path_id(&path, "board")?;
-    let rows = state
+    let user = me.user.clone();
+    let (rows, relation) = state
         .db
         .read(move |conn| {
             boards::get(conn, &id)?;
-            boards::members(conn, &id)
+            Ok((
+                boards::members(conn, &id)?,
+                boards::relation(conn, &id, &user)?,
+            ))
         })
         .await?;
+    let contacts = relation.can_see_member_contacts();
     Ok(web::Json(Items::collect(rows.iter().map(|(u, role)| {
         Member {
-            user: User::from(u),
+            user: if contacts {
+                MemberUser::Full(User::from(u))
+            } else {
+                MemberUser::Summary(UserSummary::from(u))
+            },
             role: *role,
         }
     }))))
@@ -167,7 +176,7 @@ pub async fn put_member(
                 ),
             )?;
             Ok(Member {
-                user: User::from(&user),
+                user: MemberUser::Full(User::from(&user)),
                 role: body.role,
             })
         })

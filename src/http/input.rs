@@ -55,8 +55,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|_| AppError::invalid("body", "the body could not be read"))?;
+                let chunk = chunk.map_err(|e| {
+                    if super::body_timeout::is_stalled(&e) {
+                        AppError::BodyTimeout
+                    } else {
+                        AppError::invalid("body", "the body could not be read")
+                    }
+                })?;
                 if body.len() + chunk.len() > JSON_BODY_LIMIT {
                     return Err(too_large());
                 }
@@ -78,12 +83,82 @@ fn too_large() -> AppError {
 /// whole body, so that a value of the wrong kind is never mistaken for malformed JSON. Every
 /// body of the API is an object (serde would otherwise accept an array for a struct).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
+    let StrictValue(value) = serde_json::from_slice(bytes)
         .map_err(|e| ValidationError::new("body", format!("malformed JSON: {e}")))?;
     if !value.is_object() {
         return Err(ValidationError::new("body", "must be a JSON object").into());
     }
     Ok(parse_value(value)?)
+}
+
+/// A JSON value in which no object names a key twice. RFC 8259 leaves duplicate names to the
+/// parser, and serde keeps the last one silently: `{"consent":false,"consent":true}` would
+/// read differently here and in a proxy or log reader that keeps the first.
+struct StrictValue(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(A::Error::custom(format!("the key `{key}` appears twice")));
+            }
+            let StrictValue(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// Deserializes an already parsed JSON value into `T`, naming the field of the first error.
@@ -238,6 +313,24 @@ mod tests {
         assert_eq!(field_of(r#""#), "body");
         assert_eq!(field_of(r#"{"title":"t","patient":{}} trailing"#), "body");
         assert_eq!(field_of(r#"[]"#), "body");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_at_any_depth() {
+        for json in [
+            r#"{"title":"t","title":"u","patient":{}}"#,
+            r#"{"title":"t","patient":{"year":1,"year":2}}"#,
+        ] {
+            match parse_json::<Outer>(json.as_bytes()) {
+                Err(AppError::Invalid(v)) => {
+                    assert_eq!(v.field, "body");
+                    assert!(v.to_string().contains("appears twice"), "{v}");
+                }
+                other => panic!("{json}: expected invalid input, got {other:?}"),
+            }
+        }
+        assert!(parse_json::<Outer>(br#"{"title":"t","patient":{"year":1.5e0}}"#).is_err());
+        assert!(parse_json::<Outer>(br#"{"title":"t","patient":{"year":1}}"#).is_ok());
     }
 
     #[test]

@@ -1,18 +1,55 @@
-//! Prometheus metrics of the instance (no patient data; keep the endpoint on the internal
-//! network all the same).
+//! Prometheus metrics of the instance. They hold no patient data, but they tell how busy the
+//! service is and who may be connected, so they are not public: they are served on the
+//! separate listener `CONSILIUM_METRICS_BIND` (for the internal network) without a token, and
+//! on the main listener only with `Authorization: Bearer <CONSILIUM_METRICS_TOKEN>`. Without
+//! either, `/metrics` does not exist on the main listener (404).
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
 
 use crate::state::AppState;
 
+/// Whether this request may read the metrics: on the metrics listener, or with the token.
+fn check_access(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    if state.metrics_addr == Some(req.app_config().local_addr()) {
+        return Ok(());
+    }
+    let Some(expected) = &state.config.metrics_token else {
+        return Err(AppError::not_found("metrics"));
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Unauthenticated(
+            "the metrics need their own bearer token",
+        ))
+    }
+}
+
 /// Metrics in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+    security(("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem, description = "No metrics token is configured: metrics are served on CONSILIUM_METRICS_BIND only")))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    check_access(&req, &state)?;
     let m = &state.hub.metrics;
     let pool = state.db.pool_state();
     let mut out = String::with_capacity(4096);
@@ -86,7 +123,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     );
     m.command_latency
         .render("consilium_live_command_seconds", &mut out);
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(out)
+        .body(out))
 }

@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod boards;
+pub mod body_timeout;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
@@ -75,6 +76,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn api_not_found(req: HttpRequest) -> HttpResponse {
     AppError::NotFound(format!("no such endpoint: {} {}", req.method(), req.path()))
         .error_response()
+}
+
+/// HEAD is answered wherever GET is, with the same headers and no body (the HTTP layer
+/// drops the body of a response to HEAD by itself).
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
+/// The metrics listener serves `/metrics` and nothing else.
+pub async fn metrics_listener_only<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    let on_metrics_listener = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .is_some_and(|s| s.metrics_addr == Some(req.app_config().local_addr()));
+    if on_metrics_listener && req.path() != "/metrics" {
+        let res = AppError::not_found("page").error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Logs each request: method, path (never the query string, never headers, so no token or

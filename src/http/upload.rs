@@ -43,8 +43,13 @@ fn too_large(max: u64) -> AppError {
     AppError::TooLarge(format!("the file is larger than the limit of {max} bytes"))
 }
 
-fn unreadable(e: impl std::fmt::Display) -> AppError {
-    AppError::invalid("file", format!("the upload could not be read: {e}"))
+fn unreadable(e: actix_multipart::MultipartError) -> AppError {
+    match &e {
+        actix_multipart::MultipartError::Payload(p) if super::body_timeout::is_stalled(p) => {
+            AppError::BodyTimeout
+        }
+        _ => AppError::invalid("file", format!("the upload could not be read: {e}")),
+    }
 }
 
 /// Reads the multipart body: one `file` part, an optional `kind` part. On success the object
@@ -60,12 +65,7 @@ pub async fn receive(mut multipart: Multipart, plan: &UploadPlan) -> AppResult<R
                 return Err(AppError::invalid("file", "only one file per upload"));
             }
             "file" => {
-                let filename = sanitize_filename(
-                    field
-                        .content_disposition()
-                        .and_then(|cd| cd.get_filename())
-                        .unwrap_or(""),
-                );
+                let filename = sanitize_filename(&part_filename(&field));
                 let declared = field.content_type().map(|m| m.essence_str().to_string());
                 let (stored, sniffed, dicom) = store_file(&mut field, plan).await?;
                 let content_type = match sniffed {
@@ -94,6 +94,26 @@ pub async fn receive(mut multipart: Multipart, plan: &UploadPlan) -> AppResult<R
         return Err(AppError::invalid("file", "a `file` part is required"));
     };
     Ok(Received { kind, ..received })
+}
+
+/// The file name the client gave: RFC 5987 `filename*` (UTF-8 or ISO-8859-1) when present, as
+/// RFC 7578 prefers it, else `filename`.
+fn part_filename(field: &Field) -> String {
+    let Some(cd) = field.content_disposition() else {
+        return String::new();
+    };
+    if let Some(ext) = cd.get_filename_ext() {
+        let name = match ext.charset {
+            actix_web::http::header::Charset::Iso_8859_1 => {
+                ext.value.iter().map(|&b| char::from(b)).collect()
+            }
+            _ => String::from_utf8_lossy(&ext.value).into_owned(),
+        };
+        if !name.is_empty() {
+            return name;
+        }
+    }
+    cd.get_filename().unwrap_or("").to_string()
 }
 
 async fn read_kind(field: &mut Field) -> AppResult<AttachmentKind> {

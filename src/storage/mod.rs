@@ -4,6 +4,9 @@
 //! Writes are streamed through a multipart upload that is aborted on every failure path, and
 //! on drop, so a failed or abandoned upload leaves no object behind.
 
+pub mod journal;
+mod s3parts;
+pub mod spool;
 pub mod upload;
 
 use std::sync::Arc;
@@ -70,6 +73,12 @@ impl S3Settings {
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     description: String,
+    /// The same store typed, when it is S3: multipart uploads are made through it, so that
+    /// their ids are known (see `s3parts`).
+    s3: Option<Arc<object_store::aws::AmazonS3>>,
+    /// The directory of a local store: where its half-written staging files lie.
+    local_root: Option<std::path::PathBuf>,
+    journal: Option<Arc<dyn journal::UploadJournal>>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -82,6 +91,8 @@ impl Storage {
     /// Opens the store named by `url`: `file://DIR` (created if missing), `memory://`, or
     /// `s3://BUCKET`.
     pub fn open(url: &str, s3: &S3Settings) -> anyhow::Result<Storage> {
+        let mut typed_s3 = None;
+        let mut local_root = None;
         let (store, description): (Arc<dyn ObjectStore>, String) = if let Some(dir) =
             url.strip_prefix("file://")
         {
@@ -95,6 +106,7 @@ impl Storage {
             let store = LocalFileSystem::new_with_prefix(dir)
                 .with_context(|| format!("cannot open the object directory {dir}"))?
                 .with_fsync(true);
+            local_root = Some(std::path::PathBuf::from(dir));
             (Arc::new(store), format!("local files in {dir}"))
         } else if url == "memory://" || url == "memory:" {
             (Arc::new(InMemory::new()), "memory".to_string())
@@ -118,19 +130,53 @@ impl Storage {
                     .with_access_key_id(key)
                     .with_secret_access_key(secret);
             }
-            let store = builder.build().context("cannot configure the S3 store")?;
-            (Arc::new(store), format!("S3 bucket {bucket}"))
+            let store = Arc::new(builder.build().context("cannot configure the S3 store")?);
+            typed_s3 = Some(store.clone());
+            (store, format!("S3 bucket {bucket}"))
         } else {
             bail!(
                 "unsupported CONSILIUM_OBJECT_STORE_URL {url:?}: use file://DIR, memory:// or s3://BUCKET"
             );
         };
-        Ok(Storage { store, description })
+        Ok(Storage {
+            store,
+            description,
+            s3: typed_s3,
+            local_root,
+            journal: None,
+        })
+    }
+
+    /// Records every upload in progress in `journal` from now on.
+    pub fn with_journal(mut self, journal: Arc<dyn journal::UploadJournal>) -> Storage {
+        self.journal = Some(journal);
+        self
     }
 
     /// Starts a streamed write of the object at `key`.
     pub async fn upload(&self, key: &str) -> anyhow::Result<Upload> {
-        Upload::start(self.store.clone(), ObjectPath::from(key)).await
+        Upload::start(
+            self.store.clone(),
+            self.s3.clone(),
+            self.journal.clone(),
+            ObjectPath::from(key),
+        )
+        .await
+    }
+
+    /// Removes what an upload cut short by a crash left: the S3 multipart upload and its parts,
+    /// a local store's half-written staging files, and the object itself if it was completed
+    /// (the caller checked that no attachment row holds it).
+    pub async fn clean_up(&self, leftover: &journal::Leftover) -> anyhow::Result<()> {
+        if let (Some(s3), Some(id)) = (&self.s3, &leftover.upload_id) {
+            s3parts::abort(s3, &leftover.key, id)
+                .await
+                .with_context(|| format!("cannot abort the upload of {}", leftover.key))?;
+        }
+        if let Some(root) = &self.local_root {
+            remove_staging_files(root, &leftover.key)?;
+        }
+        self.delete(&leftover.key).await
     }
 
     /// The bytes of `key`, whole or one range, as a stream.
@@ -182,4 +228,33 @@ impl Storage {
             }
         }
     }
+}
+
+/// Removes `<root>/<key>#…`: object_store's local store writes an object to such a file and
+/// renames it when complete; a crash leaves it behind.
+fn remove_staging_files(root: &std::path::Path, key: &str) -> anyhow::Result<()> {
+    if key
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        bail!("refusing to clean up an unexpected object key {key:?}");
+    }
+    let dest = root.join(key);
+    let (Some(dir), Some(name)) = (dest.parent(), dest.file_name()) else {
+        return Ok(());
+    };
+    let prefix = format!("{}#", name.to_string_lossy());
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }

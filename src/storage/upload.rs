@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use bytes::Bytes;
+use object_store::aws::AmazonS3;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
+
+use super::journal::UploadJournal;
+use super::s3parts::S3Parts;
 
 /// Size of one part: above S3's 5 MiB minimum.
 const PART_BYTES: usize = 8 * 1024 * 1024;
@@ -60,26 +64,47 @@ impl PipelinedHash {
 }
 
 /// An object being written. Dropped unfinished (the client hung up, the handler failed), it
-/// is aborted in the background, so nothing of it remains.
+/// is aborted in the background, so nothing of it remains. While it is being written it is in
+/// the upload journal, so that a crash that stops it half-way is cleaned up at the next start.
 pub struct Upload {
     writer: Option<WriteMultipart>,
     hash: Option<PipelinedHash>,
     size: u64,
+    journal: Option<(Arc<dyn UploadJournal>, String)>,
 }
 
 impl Upload {
     pub(crate) async fn start(
         store: Arc<dyn ObjectStore>,
+        s3: Option<Arc<AmazonS3>>,
+        journal: Option<Arc<dyn UploadJournal>>,
         path: ObjectPath,
     ) -> anyhow::Result<Upload> {
-        let upload = store
-            .put_multipart(&path)
-            .await
-            .with_context(|| format!("cannot start writing object {path}"))?;
+        let cannot = || format!("cannot start writing object {path}");
+        let (mut upload, upload_id): (Box<dyn MultipartUpload>, Option<String>) = match s3 {
+            Some(s3) => {
+                let parts = S3Parts::start(s3, path.clone())
+                    .await
+                    .with_context(cannot)?;
+                let id = parts.id().to_string();
+                (Box::new(parts), Some(id))
+            }
+            None => (store.put_multipart(&path).await.with_context(cannot)?, None),
+        };
+        let key = path.to_string();
+        if let Some(journal) = &journal
+            && let Err(e) = journal.started(key.clone(), upload_id).await
+        {
+            if let Err(abort) = upload.abort().await {
+                tracing::warn!(error = %abort, "cannot abort an object upload");
+            }
+            return Err(e.context("cannot record the upload in the journal"));
+        }
         Ok(Upload {
             writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
             hash: Some(PipelinedHash::start()),
             size: 0,
+            journal: journal.map(|j| (j, key)),
         })
     }
 
@@ -146,24 +171,31 @@ impl Upload {
 
     /// Gives up: the parts written so far are discarded.
     pub async fn abort(mut self) {
-        if let Some(writer) = self.writer.take()
-            && let Err(e) = writer.abort().await
-        {
-            tracing::warn!(error = %e, "cannot abort an object upload");
+        if let Some(writer) = self.writer.take() {
+            abort(writer, self.journal.take()).await;
         }
+    }
+}
+
+/// Aborts an upload, then takes it out of the journal (kept there if the abort failed, so that
+/// the next start tries again).
+async fn abort(writer: WriteMultipart, journal: Option<(Arc<dyn UploadJournal>, String)>) {
+    if let Err(e) = writer.abort().await {
+        tracing::warn!(error = %e, "cannot abort an object upload");
+        return;
+    }
+    if let Some((journal, key)) = journal {
+        journal.abandoned(key).await;
     }
 }
 
 impl Drop for Upload {
     fn drop(&mut self) {
         if let Some(writer) = self.writer.take() {
+            let journal = self.journal.take();
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
-                    runtime.spawn(async move {
-                        if let Err(e) = writer.abort().await {
-                            tracing::warn!(error = %e, "cannot abort an abandoned upload");
-                        }
-                    });
+                    runtime.spawn(abort(writer, journal));
                 }
                 Err(_) => tracing::warn!("an abandoned upload could not be aborted"),
             }

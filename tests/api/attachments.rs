@@ -179,7 +179,8 @@ impl Fixture {
             files = self.stored_files();
             let mut spooled = Vec::new();
             walk(&self.app.config.spool_dir(), &mut spooled);
-            files.extend(spooled);
+            // Each running process holds a lock file in its own spool folder.
+            files.extend(spooled.into_iter().filter(|p| !p.ends_with(".lock")));
             if files.is_empty() {
                 break;
             }

@@ -11,7 +11,10 @@ use crate::live::{meeting, open_vote, three_of_three};
 use crate::on_both;
 use crate::ws::Ws;
 
-on_both!(audit_verify_finds_tampering);
+on_both!(
+    audit_verify_finds_tampering,
+    audit_verify_covers_every_decision_column,
+);
 
 fn verify(app: &TestApp) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_consilium"))
@@ -153,4 +156,96 @@ async fn audit_verify_finds_tampering(backend: Backend) {
     let (ok, text) = verify(&fresh);
     assert!(!ok);
     assert!(text.contains("newest were removed"), "{text}");
+}
+
+/// Security issue 11, point 9: with the immutability trigger dropped, changing only
+/// `decided_at`, `decided_by` or `board_id` of a decision is found too (exports filter on
+/// `decided_at`).
+async fn audit_verify_covers_every_decision_column(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, three_of_three()).await;
+    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let mut voters = Vec::new();
+    for s in &m.specialists {
+        voters.push(Ws::join(&app.url, &m.session, &s.token, None).await.0);
+    }
+    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
+    for ws in voters.iter_mut() {
+        ws.ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
+            .await;
+    }
+    let ack = chair
+        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
+        .await;
+    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    let id = decision["id"].as_str().unwrap().to_string();
+    let other_board = app.board(&m.admin, three_of_three()).await;
+    let (ok, text) = verify(&app);
+    assert!(ok, "{text}");
+
+    let drop = match backend {
+        Backend::Sqlite => "DROP TRIGGER decisions_are_immutable_update",
+        Backend::Postgres => "DROP TRIGGER decisions_are_immutable ON decisions",
+    };
+    sql(&app, vec![drop.to_string()]).await;
+    let original = app
+        .db
+        .read({
+            let id = id.clone();
+            move |conn| {
+                use consilium::db::schema::decisions::dsl as d;
+                use diesel::prelude::*;
+                Ok(d::decisions
+                    .filter(d::id.eq(&id))
+                    .select((d::decided_at, d::decided_by, d::board_id))
+                    .first::<(chrono::NaiveDateTime, String, String)>(conn)?)
+            }
+        })
+        .await
+        .unwrap();
+    let at = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    let changes = [
+        (
+            format!(
+                "decided_at = '{}'",
+                at(original.0 - chrono::Duration::days(400))
+            ),
+            format!("decided_at = '{}'", at(original.0)),
+        ),
+        (
+            format!(
+                "decided_at = '{}'",
+                at(original.0 + chrono::Duration::microseconds(1))
+            ),
+            format!("decided_at = '{}'", at(original.0)),
+        ),
+        (
+            format!("decided_by = '{}'", m.specialists[0].id),
+            format!("decided_by = '{}'", original.1),
+        ),
+        (
+            format!("board_id = '{other_board}'"),
+            format!("board_id = '{}'", original.2),
+        ),
+    ];
+    for (tamper, restore) in changes {
+        sql(
+            &app,
+            vec![format!("UPDATE decisions SET {tamper} WHERE id = '{id}'")],
+        )
+        .await;
+        let (ok, text) = verify(&app);
+        assert!(!ok, "{tamper}: {text}");
+        assert!(
+            text.contains(&id) || text.contains("remain"),
+            "{tamper}: {text}"
+        );
+        sql(
+            &app,
+            vec![format!("UPDATE decisions SET {restore} WHERE id = '{id}'")],
+        )
+        .await;
+        let (ok, text) = verify(&app);
+        assert!(ok, "after restoring {restore}: {text}");
+    }
 }

@@ -77,6 +77,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub config: Config,
+    /// The metrics-only listener, when the options asked for one.
+    pub metrics_url: Option<String>,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     pub dir: tempfile::TempDir,
@@ -97,6 +99,10 @@ pub struct Options {
     pub s3: Option<consilium::storage::S3Settings>,
     /// Origins allowed to call the API from a browser.
     pub cors_origins: Vec<String>,
+    pub body_idle_timeout_secs: Option<u64>,
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics` on a separate loopback listener.
+    pub metrics_listener: bool,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -139,6 +145,11 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         live_queue_capacity: options.live_queue_capacity.unwrap_or(256),
         live_commands_per_sec: options.live_commands_per_sec.unwrap_or(20.0),
         login_window_secs: options.login_window_secs.unwrap_or(900),
+        body_idle_timeout_secs: options.body_idle_timeout_secs.unwrap_or(30),
+        metrics_token: options.metrics_token.clone(),
+        metrics_bind: options
+            .metrics_listener
+            .then(|| "127.0.0.1:0".parse().expect("address")),
         ..Settings::default()
     };
     let mut config = Config::resolve_with_secret(&settings, Some(TEST_SECRET)).expect("config");
@@ -155,7 +166,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         system.block_on(async move {
             match Application::build(server_config).await {
                 Ok(app) => {
-                    let _ = tx.send(Ok((app.url(), app.handle(), app.state().db.clone())));
+                    let _ = tx.send(Ok((
+                        app.url(),
+                        app.metrics_url(),
+                        app.handle(),
+                        app.state().db.clone(),
+                    )));
                     let _ = app.run().await;
                 }
                 Err(e) => {
@@ -164,10 +180,11 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
             }
         });
     });
-    let (url, handle, db) = tokio::task::spawn_blocking(move || rx.recv().expect("server thread"))
-        .await
-        .expect("join")
-        .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+    let (url, metrics_url, handle, db) =
+        tokio::task::spawn_blocking(move || rx.recv().expect("server thread"))
+            .await
+            .expect("join")
+            .unwrap_or_else(|e| panic!("the server did not start: {e}"));
     TestApp {
         api: Api {
             url,
@@ -177,6 +194,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         backend,
         database_url,
         config,
+        metrics_url,
         handle,
         thread: Some(thread),
         dir,

@@ -245,7 +245,14 @@ async fn silent_peers_are_dropped(backend: Backend) {
 }
 
 async fn metrics_count_the_rooms(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            metrics_token: Some("metrics-token-0123456789".into()),
+            ..Options::default()
+        },
+    )
+    .await;
     let m = meeting(&app, three_of_three()).await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     chair.ok(json!({"type": "chat", "text": "counted"})).await;
@@ -258,6 +265,7 @@ async fn metrics_count_the_rooms(backend: Backend) {
     let res = app
         .client
         .get(format!("{}/metrics", app.url))
+        .bearer_auth("metrics-token-0123456789")
         .send()
         .await
         .unwrap();

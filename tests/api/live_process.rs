@@ -18,14 +18,20 @@ on_both!(
 );
 
 /// `consilium serve` as a child process; killed when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    api: Api,
+    pub api: Api,
 }
 
 impl Server {
-    fn start(dir: &Path, db: &str) -> Server {
+    pub fn start(dir: &Path, db: &str) -> Server {
+        Server::start_with(dir, db, &[])
+    }
+
+    /// With more environment variables (an S3 store, say).
+    pub fn start_with(dir: &Path, db: &str, env: &[(String, String)]) -> Server {
         let mut child = command(dir, db)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -49,7 +55,7 @@ impl Server {
         }
     }
 
-    fn signal(&self, sig: &str) {
+    pub fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .args([sig, &self.child.id().to_string()])
             .status()
@@ -57,7 +63,7 @@ impl Server {
         assert!(ok.success());
     }
 
-    async fn wait(mut self) -> std::process::ExitStatus {
+    pub async fn wait(mut self) -> std::process::ExitStatus {
         let mut child = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
         tokio::task::spawn_blocking(move || child.wait().unwrap())
             .await
@@ -82,7 +88,7 @@ fn command(dir: &Path, db: &str) -> Command {
     cmd
 }
 
-async fn database(backend: Backend, dir: &Path) -> String {
+pub async fn database(backend: Backend, dir: &Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("consilium.db").display()),
         Backend::Postgres => tokio::task::spawn_blocking(fresh_postgres_database)
@@ -92,7 +98,7 @@ async fn database(backend: Backend, dir: &Path) -> String {
 }
 
 /// An administrator created with `consilium user add`, signed in.
-async fn cli_admin(dir: &Path, db: &str, api: &Api) -> Actor {
+pub async fn cli_admin(dir: &Path, db: &str, api: &Api) -> Actor {
     let email = format!("admin-{}@test.example.org", short_id());
     let out = command(dir, db)
         .args([

@@ -20,5 +20,6 @@ mod live;
 mod live_load;
 mod live_process;
 mod s3;
+mod security;
 mod web;
 mod ws;
