@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod audit;
 pub mod board;
 pub mod canonical;
+pub mod decision;
 pub mod dossier;
 pub mod quorum;
 pub mod report;

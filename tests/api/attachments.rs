@@ -24,11 +24,12 @@ pub enum Store {
 }
 
 /// Runs a test on each database and each object store.
+#[macro_export]
 macro_rules! on_all_stores {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                use super::Store;
+                use $crate::attachments::Store;
                 use $crate::helpers::Backend;
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite_files() { super::$name(Backend::Sqlite, Store::Files).await }

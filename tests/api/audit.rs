@@ -4,12 +4,10 @@
 use std::process::Command;
 
 use diesel::RunQueryDsl;
-use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, spawn_app};
-use crate::live::{meeting, open_vote, three_of_three};
+use crate::live::{decide_unanimously, meeting, three_of_three};
 use crate::on_both;
-use crate::ws::Ws;
 
 on_both!(
     audit_verify_finds_tampering,
@@ -48,20 +46,7 @@ async fn sql(app: &TestApp, statements: Vec<String>) {
 async fn audit_verify_finds_tampering(backend: Backend) {
     let app = spawn_app(backend).await;
     let m = meeting(&app, three_of_three()).await;
-    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
-    let mut voters = Vec::new();
-    for s in &m.specialists {
-        voters.push(Ws::join(&app.url, &m.session, &s.token, None).await.0);
-    }
-    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
-    for ws in voters.iter_mut() {
-        ws.ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
-            .await;
-    }
-    let ack = chair
-        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
-        .await;
-    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    let decision = decide_unanimously(&app, &m, "escalate").await;
     let decision_id = decision["id"].as_str().unwrap().to_string();
 
     let (ok, text) = verify(&app);
@@ -164,20 +149,7 @@ async fn audit_verify_finds_tampering(backend: Backend) {
 async fn audit_verify_covers_every_decision_column(backend: Backend) {
     let app = spawn_app(backend).await;
     let m = meeting(&app, three_of_three()).await;
-    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
-    let mut voters = Vec::new();
-    for s in &m.specialists {
-        voters.push(Ws::join(&app.url, &m.session, &s.token, None).await.0);
-    }
-    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
-    for ws in voters.iter_mut() {
-        ws.ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
-            .await;
-    }
-    let ack = chair
-        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
-        .await;
-    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    let decision = decide_unanimously(&app, &m, "escalate").await;
     let id = decision["id"].as_str().unwrap().to_string();
     let other_board = app.board(&m.admin, three_of_three()).await;
     let (ok, text) = verify(&app);

@@ -93,6 +93,30 @@ pub fn three_of_three() -> Value {
     json!({"min_voters": 3, "min_specialties": 3, "required_specialties": []})
 }
 
+/// A quorum of one voter.
+pub fn one_of_one() -> Value {
+    json!({"min_voters": 1, "min_specialties": 1, "required_specialties": []})
+}
+
+/// Every specialist of the meeting joins and votes `option`, the chair closes the vote;
+/// returns the published decision.
+pub async fn decide_unanimously(app: &TestApp, m: &Meeting, option: &str) -> Value {
+    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let mut voters = Vec::new();
+    for s in &m.specialists {
+        voters.push(Ws::join(&app.url, &m.session, &s.token, None).await.0);
+    }
+    let vote = open_vote(&mut chair, &m.dossier, &[option, "continue"]).await;
+    for ws in voters.iter_mut() {
+        ws.ok(json!({"type": "cast", "vote_id": vote, "option": option}))
+            .await;
+    }
+    let ack = chair
+        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
+        .await;
+    chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone()
+}
+
 /// Opens a vote as chair; returns its id.
 pub async fn open_vote(chair: &mut Ws, dossier: &str, options: &[&str]) -> String {
     let ack = chair
