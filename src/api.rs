@@ -93,11 +93,37 @@ pub struct Member {
 /// A board member as the caller may see them: whole for the board's members, coordinators and
 /// administrators; for anyone else (a referrer choosing where to refer) only what referring
 /// needs, without e-mail address.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum MemberUser {
     Full(User),
     Summary(UserSummary),
+}
+
+// `anyOf`, not the `oneOf` that a derive would write: a whole `User` also matches
+// `UserSummary`, and `oneOf` requires exactly one match.
+impl utoipa::PartialSchema for MemberUser {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("User"))
+            .item(utoipa::openapi::Ref::from_schema_name("UserSummary"))
+            .into()
+    }
+}
+
+impl ToSchema for MemberUser {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("User".into(), User::schema()));
+        <User as ToSchema>::schemas(schemas);
+        schemas.push(("UserSummary".into(), UserSummary::schema()));
+        <UserSummary as ToSchema>::schemas(schemas);
+    }
 }
 
 /// Who someone is, without their contact details.
