@@ -66,6 +66,14 @@ pub struct Settings {
         global = true
     )]
     pub live_commands_per_sec: f64,
+    /// Open live-room connections one user may have on one instance; more are refused (4429).
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_LIVE_CONNECTIONS_PER_USER",
+        default_value_t = 8,
+        global = true
+    )]
+    pub max_live_connections_per_user: usize,
     /// Database connections per instance (default: 8 on SQLite, 16 on PostgreSQL).
     #[arg(long, env = "CONSILIUM_DB_POOL_SIZE", global = true)]
     pub db_pool_size: Option<u32>,
@@ -143,6 +151,7 @@ impl Default for Settings {
             max_upload_bytes: 4_294_967_296,
             live_queue_capacity: 256,
             live_commands_per_sec: 20.0,
+            max_live_connections_per_user: 8,
             db_pool_size: None,
             login_window_secs: 900,
             login_max_per_account: 5,
@@ -168,6 +177,7 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub live_queue_capacity: usize,
     pub live_commands_per_sec: f64,
+    pub max_live_connections_per_user: usize,
     pub db_pool_size: Option<u32>,
     pub login_limits: crate::auth::throttle::Limits,
     pub trust_forwarded: bool,
@@ -193,6 +203,10 @@ impl std::fmt::Debug for Config {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("live_queue_capacity", &self.live_queue_capacity)
             .field("live_commands_per_sec", &self.live_commands_per_sec)
+            .field(
+                "max_live_connections_per_user",
+                &self.max_live_connections_per_user,
+            )
             .field("db_pool_size", &self.db_pool_size)
             .field("login_limits", &self.login_limits)
             .field("trust_forwarded", &self.trust_forwarded)
@@ -236,6 +250,9 @@ impl Config {
         }
         if !(settings.live_commands_per_sec > 0.0 && settings.live_commands_per_sec.is_finite()) {
             bail!("CONSILIUM_LIVE_COMMANDS_PER_SEC must be a positive number");
+        }
+        if !(1..=10_000).contains(&settings.max_live_connections_per_user) {
+            bail!("CONSILIUM_MAX_LIVE_CONNECTIONS_PER_USER must be between 1 and 10000");
         }
         if settings
             .db_pool_size
@@ -281,6 +298,7 @@ impl Config {
             max_upload_bytes: settings.max_upload_bytes,
             live_queue_capacity: settings.live_queue_capacity,
             live_commands_per_sec: settings.live_commands_per_sec,
+            max_live_connections_per_user: settings.max_live_connections_per_user,
             db_pool_size: settings.db_pool_size,
             login_limits: crate::auth::throttle::Limits {
                 per_account: settings.login_max_per_account,

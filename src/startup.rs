@@ -207,6 +207,7 @@ async fn start_live(config: &Config, db: Db) -> anyhow::Result<Arc<Hub>> {
     let settings = LiveSettings {
         queue_capacity: config.live_queue_capacity,
         commands_per_sec: config.live_commands_per_sec,
+        max_connections_per_user: config.max_live_connections_per_user,
         ..LiveSettings::default()
     };
     let hub = Hub::new(db.clone(), settings);

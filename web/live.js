@@ -7,9 +7,11 @@ const FINAL_CLOSES = new Map([
   [4401, 'Your sign-in is no longer valid: sign in again to rejoin the room.'],
   [4403, 'You are not allowed to join this room.'],
   [4404, 'There is no such session.'],
+  [4429, 'You have too many room windows open: close one, then reload this page.'],
 ]);
 
-const DURABLE = new Set(['chat', 'focus', 'vote_opened', 'vote_closed']);
+// `hidden` stands for an event this user may not see; it keeps the sequence gap-free.
+const DURABLE = new Set(['chat', 'focus', 'vote_opened', 'vote_closed', 'hidden']);
 const MAX_BACKOFF_MS = 5000;
 
 function newRequestId() {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
-use super::room::{self, Committed, VoteRow};
+use super::room::{self, About, Committed, VoteRow};
 use super::schema::{board_members, decisions, dossiers};
 use super::sessions::{self, SessionRow};
 use super::users::UserRow;
@@ -16,6 +16,7 @@ use crate::domain::audit::format_time;
 use crate::domain::canonical::{GENESIS_HASH, record_hash};
 use crate::domain::dossier::Transition;
 use crate::domain::quorum::{self, Outcome};
+use crate::domain::room_visibility::{EventKind, listed_in_decision};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -119,8 +120,11 @@ fn decide(
     let chosen: Vec<&str> = ballots.iter().map(|(_, o, _)| o.as_str()).collect();
     let tally = quorum::tally(&vote.options(), &chosen);
     let outcome = quorum::outcome(quorum.met, &tally);
+    let dossier = super::dossiers::by_id(conn, &vote.dossier_id)?
+        .ok_or_else(|| AppError::not_found("dossier"))?;
     let present: Vec<User> = room::participants(conn, &session.id)?
         .iter()
+        .filter(|(u, role)| listed_in_decision(&u.id, *role, &dossier.referrer_id))
         .map(|(u, _)| User::from(u))
         .collect();
 
@@ -164,7 +168,8 @@ fn decide(
         conn,
         &session.id,
         chair,
-        "vote_closed",
+        EventKind::VoteClosed,
+        About::Dossier(&vote.dossier_id),
         json!({ "vote_id": vote.id, "decision": body }),
     )?;
     room::mark_vote_closed(conn, &vote.id, committed.seq)?;
@@ -186,8 +191,6 @@ fn decide(
         ))
         .execute(conn)?;
 
-    let dossier = super::dossiers::by_id(conn, &vote.dossier_id)?
-        .ok_or_else(|| AppError::not_found("dossier"))?;
     match outcome {
         Outcome::Decided(_) => {
             let next = dossier

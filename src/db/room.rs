@@ -17,14 +17,30 @@ use crate::api::User;
 use crate::domain::audit::format_time;
 use crate::domain::dossier::DossierStatus;
 use crate::domain::room::{self, RoomRole, SessionStatus, VoteDraft, VoteStatus};
+use crate::domain::room_visibility::EventKind;
 use crate::error::{AppError, AppResult};
 
-/// A durable event, committed: its `seq` and the exact text sent to the room.
+/// A durable event, committed: its `seq`, what it is about and the exact text sent to those
+/// who see the whole room.
 #[derive(Debug, Clone)]
 pub struct Committed {
     pub session_id: String,
     pub seq: i64,
+    pub kind: String,
+    /// The dossier the event is about (see [`About`]), if any.
+    pub dossier_id: Option<String>,
     pub payload: String,
+}
+
+/// Which dossier a new event is about, stored with it so that each viewer can be shown only
+/// what they may see (`domain::room_visibility`).
+#[derive(Debug, Clone, Copy)]
+pub enum About<'a> {
+    /// The dossier the event names (a focus, a vote).
+    Dossier(&'a str),
+    /// The dossier in focus when the event commits (a chat line), read under the session's
+    /// row lock so that no focus can slip in between.
+    Focus,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -85,13 +101,20 @@ pub fn notify(conn: &mut DbConn, note: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Announces, once the transaction commits, that a user's board roles changed: every instance
+/// re-checks that user's room connections (`live::hub::Note::AccessChanged`).
+pub fn announce_access_change(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
+    notify(conn, &format!("a:{user_id}"))
+}
+
 /// Appends an event to the session's log. The counter row update takes the session's row lock,
 /// so concurrent events commit one after the other and `seq` grows by exactly 1.
 pub fn append_event(
     conn: &mut DbConn,
     session_id: &str,
     author: &UserRow,
-    kind: &str,
+    kind: EventKind,
+    about: About<'_>,
     fields: Value,
 ) -> AppResult<Committed> {
     let bumped = diesel::update(sessions_t::table.find(session_id))
@@ -111,6 +134,11 @@ pub fn append_event(
         .find(session_id)
         .select(sessions_t::last_seq)
         .first(conn)?;
+    let dossier_id = match about {
+        About::Dossier(d) => Some(d.to_string()),
+        About::Focus => focused_dossier(conn, session_id, seq)?,
+    };
+    let kind = kind.as_str();
     let at = now();
     let mut event = Map::new();
     event.insert("type".into(), json!(kind));
@@ -132,14 +160,34 @@ pub fn append_event(
             room_events::author_id.eq(&author.id),
             room_events::at.eq(at),
             room_events::payload.eq(&payload),
+            room_events::dossier_id.eq(&dossier_id),
         ))
         .execute(conn)?;
     notify(conn, &format!("e:{session_id}:{seq}"))?;
     Ok(Committed {
         session_id: session_id.to_string(),
         seq,
+        kind: kind.to_string(),
+        dossier_id,
         payload,
     })
+}
+
+/// The dossier in focus as of the event `upto` (before it, when `upto` is not a focus).
+pub fn focused_dossier(
+    conn: &mut DbConn,
+    session_id: &str,
+    upto: i64,
+) -> AppResult<Option<String>> {
+    Ok(room_events::table
+        .filter(room_events::session_id.eq(session_id))
+        .filter(room_events::kind.eq(EventKind::Focus.as_str()))
+        .filter(room_events::seq.le(upto))
+        .order(room_events::seq.desc())
+        .select(room_events::dossier_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// The last committed `seq` of a session.
@@ -157,15 +205,30 @@ pub fn events_between(
     after: i64,
     upto: i64,
     limit: i64,
-) -> AppResult<Vec<(i64, String)>> {
-    Ok(room_events::table
+) -> AppResult<Vec<Committed>> {
+    let rows: Vec<(i64, String, Option<String>, String)> = room_events::table
         .filter(room_events::session_id.eq(session_id))
         .filter(room_events::seq.gt(after))
         .filter(room_events::seq.le(upto))
         .order(room_events::seq.asc())
         .limit(limit)
-        .select((room_events::seq, room_events::payload))
-        .load(conn)?)
+        .select((
+            room_events::seq,
+            room_events::kind,
+            room_events::dossier_id,
+            room_events::payload,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, kind, dossier_id, payload)| Committed {
+            session_id: session_id.to_string(),
+            seq,
+            kind,
+            dossier_id,
+            payload,
+        })
+        .collect())
 }
 
 /// The session and the caller's role for a room command: the role is checked again for every
@@ -204,7 +267,14 @@ pub fn chat(
 ) -> AppResult<Committed> {
     let text = room::chat_text(text)?;
     session_for_command(conn, session_id, user)?;
-    append_event(conn, session_id, user, "chat", json!({ "text": text }))
+    append_event(
+        conn,
+        session_id,
+        user,
+        EventKind::Chat,
+        About::Focus,
+        json!({ "text": text }),
+    )
 }
 
 pub fn focus(
@@ -222,7 +292,8 @@ pub fn focus(
         conn,
         session_id,
         user,
-        "focus",
+        EventKind::Focus,
+        About::Dossier(dossier_id),
         json!({ "dossier_id": dossier_id }),
     )
 }
@@ -264,7 +335,8 @@ pub fn open_vote(
         conn,
         session_id,
         user,
-        "vote_opened",
+        EventKind::VoteOpened,
+        About::Dossier(dossier_id),
         json!({ "vote": vote_json }),
     )?;
     diesel::insert_into(votes::table)
@@ -589,10 +661,12 @@ pub fn participants(conn: &mut DbConn, session_id: &str) -> AppResult<Vec<(UserR
         .collect())
 }
 
-pub fn participants_json(participants: &[(UserRow, RoomRole)]) -> Value {
+pub fn participants_json<'a>(
+    participants: impl IntoIterator<Item = &'a (UserRow, RoomRole)>,
+) -> Value {
     Value::Array(
         participants
-            .iter()
+            .into_iter()
             .map(|(u, r)| json!({ "user": User::from(u), "role": r }))
             .collect(),
     )
@@ -605,33 +679,21 @@ pub struct Snapshot {
     pub session: SessionRecord,
     pub participants: Vec<(UserRow, RoomRole)>,
     pub current_dossier_id: Option<String>,
-    pub open_votes: Vec<Value>,
+    /// The votes open as of `upto` (show them with [`VoteRow::json_as_of`]).
+    pub open_votes: Vec<VoteRow>,
 }
 
 pub fn snapshot(conn: &mut DbConn, session_id: &str, upto: i64) -> AppResult<Snapshot> {
     let row = sessions::by_id(conn, session_id)?.ok_or_else(|| AppError::not_found("session"))?;
     let session = sessions::record(conn, row)?;
-    let last_focus: Option<String> = room_events::table
-        .filter(room_events::session_id.eq(session_id))
-        .filter(room_events::kind.eq("focus"))
-        .filter(room_events::seq.le(upto))
-        .order(room_events::seq.desc())
-        .select(room_events::payload)
-        .first(conn)
-        .optional()?;
-    let current_dossier_id = last_focus
-        .and_then(|p| serde_json::from_str::<Value>(&p).ok())
-        .and_then(|v| v["dossier_id"].as_str().map(str::to_string));
+    let current_dossier_id = focused_dossier(conn, session_id, upto)?;
     let open_votes = votes::table
         .filter(votes::session_id.eq(session_id))
         .filter(votes::opened_seq.le(upto))
         .filter(votes::closed_seq.is_null().or(votes::closed_seq.gt(upto)))
         .order(votes::opened_seq.asc())
         .select(VoteRow::as_select())
-        .load(conn)?
-        .iter()
-        .map(|v| v.json_as_of(upto))
-        .collect();
+        .load(conn)?;
     Ok(Snapshot {
         session,
         participants: participants(conn, session_id)?,

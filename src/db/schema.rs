@@ -144,6 +144,7 @@ diesel::table! {
         author_id -> Text,
         at -> Timestamp,
         payload -> Text,
+        dossier_id -> Nullable<Text>,
     }
 }
 

@@ -6,11 +6,13 @@ use serde_json::json;
 
 use super::audit::{self, Audit};
 use super::dossiers::{self, DossierRow};
+use super::room::{self, Committed};
 use super::schema::{agenda_items, dossiers as dossiers_t, sessions, votes};
 use super::users::UserRow;
-use super::{DbConn, boards, new_id, now};
+use super::{DbConn, boards, new_id, now, users};
 use crate::domain::dossier::{DossierStatus, Transition};
 use crate::domain::room::{RoomRole, SessionStatus, VoteStatus};
+use crate::domain::room_visibility::Viewer;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -101,6 +103,89 @@ pub fn agenda(conn: &mut DbConn, session_id: &str) -> AppResult<Vec<AgendaEntry>
 pub fn record(conn: &mut DbConn, row: SessionRow) -> AppResult<SessionRecord> {
     let agenda = agenda(conn, &row.id)?;
     Ok(SessionRecord { row, agenda })
+}
+
+impl SessionRecord {
+    /// The session as `viewer` may see it: a referrer's agenda lists their own dossiers only.
+    pub fn seen_by(mut self, viewer: &Viewer) -> SessionRecord {
+        self.agenda.retain(|a| viewer.sees_dossier(&a.dossier_id));
+        self
+    }
+}
+
+/// The ids of the dossiers of `board_id` that `user_id` refers.
+pub fn own_dossiers(conn: &mut DbConn, board_id: &str, user_id: &str) -> AppResult<Vec<String>> {
+    Ok(dossiers_t::table
+        .filter(dossiers_t::board_id.eq(board_id))
+        .filter(dossiers_t::referrer_id.eq(user_id))
+        .select(dossiers_t::id)
+        .load(conn)?)
+}
+
+/// How much of the session's room `user`, admitted with `role`, may see.
+pub fn viewer(
+    conn: &mut DbConn,
+    session: &SessionRow,
+    user: &UserRow,
+    role: RoomRole,
+) -> AppResult<Viewer> {
+    let own = if role == RoomRole::Referrer {
+        own_dossiers(conn, &session.board_id, &user.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Viewer::of(role, user.is_admin(), &user.id, own))
+}
+
+/// What `user_id` may see of the session's room now; `None` if they may not enter it (or the
+/// session or the user is gone).
+pub fn current_viewer(
+    conn: &mut DbConn,
+    session_id: &str,
+    user_id: &str,
+) -> AppResult<Option<Viewer>> {
+    let (Some(session), Some(user)) = (by_id(conn, session_id)?, users::by_id(conn, user_id)?)
+    else {
+        return Ok(None);
+    };
+    match room_role(conn, &session, &user)? {
+        Some(role) => Ok(Some(viewer(conn, &session, &user, role)?)),
+        None => Ok(None),
+    }
+}
+
+/// The room log of a session `user` may see (events with `since < seq`, at most `limit`),
+/// with how much of it they may see; the read is recorded when it returns events.
+pub fn read_log(
+    conn: &mut DbConn,
+    user: &UserRow,
+    id: &str,
+    since: i64,
+    limit: i64,
+) -> AppResult<(Viewer, Vec<Committed>)> {
+    let (row, role) = load_visible(conn, user, id)?;
+    let viewer = viewer(conn, &row, user, role)?;
+    let events = room::events_between(conn, id, since, i64::MAX, limit)?;
+    if let (Some(first), Some(last)) = (events.first(), events.last()) {
+        audit::record(
+            conn,
+            Audit::new(&user.id, "session.events_read", "session", id).with_detail(json!({
+                "since": since,
+                "first_seq": first.seq,
+                "last_seq": last.seq,
+            })),
+        )?;
+    }
+    Ok((viewer, events))
+}
+
+/// A session `user` may see, as they may see it, recording the read (the agenda names
+/// dossiers); 404 otherwise.
+pub fn read(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<SessionRecord> {
+    let (row, role) = load_visible(conn, user, id)?;
+    let viewer = viewer(conn, &row, user, role)?;
+    audit::record(conn, Audit::new(&user.id, "session.read", "session", id))?;
+    Ok(record(conn, row)?.seen_by(&viewer))
 }
 
 /// Whether a dossier is on a session's agenda.
@@ -214,7 +299,33 @@ pub fn list_for_board(
         .order((sessions::scheduled_at.desc(), sessions::id.desc()))
         .limit(500)
         .load(conn)?;
-    rows.into_iter().map(|r| record(conn, r)).collect()
+    // Outside the board, the caller is a referrer of dossiers on these agendas.
+    let viewer = if sees_all {
+        Viewer::WholeRoom
+    } else {
+        Viewer::of(
+            RoomRole::Referrer,
+            user.is_admin(),
+            &user.id,
+            own_dossiers(conn, board_id, &user.id)?,
+        )
+    };
+    if !rows.is_empty() {
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        audit::record(
+            conn,
+            Audit {
+                actor_id: Some(&user.id),
+                action: "session.list",
+                object_type: "session",
+                object_id: None,
+                detail: json!({ "board_id": board_id, "ids": ids }),
+            },
+        )?;
+    }
+    rows.into_iter()
+        .map(|r| Ok(record(conn, r)?.seen_by(&viewer)))
+        .collect()
 }
 
 /// Puts a submitted dossier of the board on the agenda (coordinators).

@@ -10,6 +10,7 @@ pub mod dossier;
 pub mod quorum;
 pub mod report;
 pub mod room;
+pub mod room_visibility;
 pub mod text;
 pub mod user;
 

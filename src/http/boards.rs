@@ -9,9 +9,10 @@ use super::input::{ApiJson, path_id};
 use crate::api::{Board, Items, Member, MemberUser, User, UserSummary};
 use crate::auth::CurrentUser;
 use crate::db::audit::{self, Audit};
-use crate::db::{boards, users};
+use crate::db::{boards, room, users};
 use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
 use crate::error::{AppError, AppResult};
+use crate::live::hub::Note;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -156,6 +157,7 @@ pub async fn put_member(
 ) -> AppResult<web::Json<Member>> {
     let board_id = path_id(&path.0, "board")?;
     let user_id = path_id(&path.1, "user")?;
+    let changed = user_id.clone();
     let member = state
         .db
         .write(move |conn| {
@@ -175,12 +177,15 @@ pub async fn put_member(
                     }),
                 ),
             )?;
+            room::announce_access_change(conn, &user_id)?;
             Ok(Member {
                 user: MemberUser::Full(User::from(&user)),
                 role: body.role,
             })
         })
         .await?;
+    // Their open room connections are re-checked, on every instance.
+    state.hub.deliver(Note::AccessChanged { user_id: changed });
     Ok(web::Json(member))
 }
 
@@ -201,6 +206,7 @@ pub async fn remove_member(
 ) -> AppResult<HttpResponse> {
     let board_id = path_id(&path.0, "board")?;
     let user_id = path_id(&path.1, "member")?;
+    let removed = user_id.clone();
     state
         .db
         .write(move |conn| {
@@ -211,6 +217,7 @@ pub async fn remove_member(
             if !boards::remove_member(conn, &board_id, &user_id)? {
                 return Err(AppError::not_found("member"));
             }
+            room::announce_access_change(conn, &user_id)?;
             audit::record(
                 conn,
                 Audit::new(&me.user.id, "board.member_remove", "board", &board_id)
@@ -218,5 +225,7 @@ pub async fn remove_member(
             )
         })
         .await?;
+    // Their open room connections are re-checked, on every instance.
+    state.hub.deliver(Note::AccessChanged { user_id: removed });
     Ok(HttpResponse::NoContent().finish())
 }

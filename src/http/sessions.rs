@@ -8,11 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::input::{ApiJson, ApiQuery, field_id, field_time, path_id};
 use crate::api::{Items, Session};
 use crate::auth::CurrentUser;
+use crate::db::decisions;
 use crate::db::sessions::{self, NewSession};
-use crate::db::{decisions, room};
 use crate::domain::room::{SESSION_TITLE_MAX_CHARS, video_url};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::live::protocol;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,7 +88,7 @@ pub async fn list_sessions(
     let board_id = path_id(&path, "board")?;
     let records = state
         .db
-        .read(move |conn| sessions::list_for_board(conn, &me.user, &board_id))
+        .write(move |conn| sessions::list_for_board(conn, &me.user, &board_id))
         .await?;
     Ok(web::Json(Items::collect(
         records.into_iter().map(Session::from),
@@ -109,10 +110,7 @@ pub async fn get_session(
     let id = path_id(&path, "session")?;
     let record = state
         .db
-        .read(move |conn| {
-            let (row, _) = sessions::load_visible(conn, &me.user, &id)?;
-            sessions::record(conn, row)
-        })
+        .write(move |conn| sessions::read(conn, &me.user, &id))
         .await?;
     Ok(web::Json(Session::from(record)))
 }
@@ -223,16 +221,17 @@ pub async fn list_events(
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
-    let events = state
+    let (viewer, events) = state
         .db
-        .read(move |conn| {
-            sessions::load_visible(conn, &me.user, &id)?;
-            room::events_between(conn, &id, since, i64::MAX, limit)
-        })
+        .write(move |conn| sessions::read_log(conn, &me.user, &id, since, limit))
         .await?;
+    // A referrer gets the log as the room shows it to them (domain::room_visibility).
     let items = events
-        .into_iter()
-        .map(|(_, payload)| serde_json::from_str(&payload).map_err(AppError::internal))
+        .iter()
+        .map(|e| {
+            let text = protocol::event_for(&viewer, e);
+            serde_json::from_str(text.as_deref().unwrap_or(&e.payload)).map_err(AppError::internal)
+        })
         .collect::<AppResult<Vec<Value>>>()?;
     Ok(web::Json(Items { items }))
 }

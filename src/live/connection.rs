@@ -7,20 +7,22 @@ use std::time::Instant;
 
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use bytestring::ByteString;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::commands;
-use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code};
+use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code, current_viewer};
 use super::protocol::{self, Command, MAX_FRAME_BYTES, Refusal};
 use super::rate::TokenBucket;
 use crate::api::User;
 use crate::auth::extractor::authenticate;
+use crate::db::audit::{self, Audit};
 use crate::db::room as room_db;
 use crate::db::sessions;
 use crate::db::users::UserRow;
 use crate::domain::ValidationError;
 use crate::domain::room::RoomRole;
+use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::state::AppState;
 
 const REPLAY_PAGE: i64 = 500;
@@ -53,7 +55,7 @@ pub async fn serve(
         Ok(me) => (me.user, me.token_id),
         Err(_) => return close.close(close_code::UNAUTHENTICATED),
     };
-    let Some((session_id, role)) = admit(&state, &session_path, &user, &close).await else {
+    let Some((session_id, role, viewer)) = admit(&state, &session_path, &user, &close).await else {
         return;
     };
     let conn = ConnHandle {
@@ -61,15 +63,31 @@ pub async fn serve(
         user_id: user.id.clone(),
         token_id,
         session_id: session_id.clone(),
+        viewer: Arc::new(viewer),
         tx,
         close: close.clone(),
     };
     let connection_id = format!("{}-{}", hub.instance_id, conn.id);
-    hub.register(&conn);
-    // A revocation may have been announced between the check above and the registration.
+    if !hub.register(&conn) {
+        return close.close(close_code::TOO_MANY_CONNECTIONS);
+    }
+    // A revocation or a change of board roles may have been announced between the checks
+    // above and the registration.
     if authenticate(&state, &token).await.is_err() {
         hub.unregister(conn.id);
         return close.close(close_code::UNAUTHENTICATED);
+    }
+    let code = match current_viewer(&hub.db, &conn).await {
+        Ok(now) if keeps_view(&conn.viewer, now.as_ref()) => None,
+        Ok(_) => Some(close_code::FORBIDDEN),
+        Err(e) => {
+            tracing::warn!(error = %e, "room admission failed");
+            Some(1011)
+        }
+    };
+    if let Some(code) = code {
+        hub.unregister(conn.id);
+        return close.close(code);
     }
     let joined = enter(&hub, &conn, &connection_id, &user, role, since).await;
     if joined {
@@ -161,13 +179,14 @@ async fn send_now(tx: &mpsc::Sender<Outbound>, text: String) {
     let _ = tx.try_send(Outbound::Text(ByteString::from(text)));
 }
 
-/// Checks the session exists (4404) and the user may enter it (4403).
+/// Checks the session exists (4404) and the user may enter it (4403); answers how they take
+/// part and what they may see.
 async fn admit(
     state: &AppState,
     raw_id: &str,
     user: &UserRow,
     close: &CloseSignal,
-) -> Option<(String, RoomRole)> {
+) -> Option<(String, RoomRole, Viewer)> {
     let Ok(session_id) = crate::http::input::path_id(raw_id, "session") else {
         close.close(close_code::NO_SESSION);
         return None;
@@ -176,12 +195,15 @@ async fn admit(
     let found = state
         .db
         .read(move |c| match sessions::by_id(c, &sid)? {
-            Some(s) => Ok(Some(sessions::room_role(c, &s, &u)?)),
+            Some(s) => match sessions::room_role(c, &s, &u)? {
+                Some(role) => Ok(Some(Some((role, sessions::viewer(c, &s, &u, role)?)))),
+                None => Ok(Some(None)),
+            },
             None => Ok(None),
         })
         .await;
     match found {
-        Ok(Some(Some(role))) => Some((session_id, role)),
+        Ok(Some(Some((role, viewer)))) => Some((session_id, role, viewer)),
         Ok(Some(None)) => {
             close.close(close_code::FORBIDDEN);
             None
@@ -198,7 +220,9 @@ async fn admit(
     }
 }
 
-/// Records the presence, joins the room, sends the welcome and replays the log after `since`.
+/// Records the presence and the read (one audit row per join: the welcome names the dossiers
+/// on the agenda, the replay may hold decisions), joins the room, sends the welcome and replays
+/// the log after `since`, each as the connection's viewer may see them.
 async fn enter(
     hub: &Arc<Hub>,
     conn: &ConnHandle,
@@ -215,7 +239,15 @@ async fn enter(
     );
     if let Err(e) = hub
         .db
-        .write(move |c| room_db::join(c, &cid, &sid, &uid, role, &iid))
+        .write(move |c| {
+            room_db::join(c, &cid, &sid, &uid, role, &iid)?;
+            audit::record(
+                c,
+                Audit::new(&uid, "session.join", "session", &sid)
+                    .with_detail(json!({ "role": role, "since": since })),
+            )?;
+            Ok(())
+        })
         .await
     {
         tracing::warn!(error = %e, "presence not recorded");
@@ -238,14 +270,25 @@ async fn enter(
             return false;
         }
     };
+    let viewer = &conn.viewer;
+    let participants = snapshot
+        .participants
+        .iter()
+        .filter(|(u, r)| viewer.sees_participant(&u.id, *r));
+    let open_votes: Vec<Value> = snapshot
+        .open_votes
+        .iter()
+        .filter(|v| viewer.sees_dossier(&v.dossier_id))
+        .map(|v| v.json_as_of(upto))
+        .collect();
     let welcome = json!({
         "type": "welcome",
         "seq": upto,
-        "session": crate::api::Session::from(snapshot.session),
+        "session": crate::api::Session::from(snapshot.session.seen_by(viewer)),
         "you": User::from(user),
-        "participants": room_db::participants_json(&snapshot.participants),
-        "current_dossier_id": snapshot.current_dossier_id,
-        "open_votes": snapshot.open_votes,
+        "participants": room_db::participants_json(participants),
+        "current_dossier_id": snapshot.current_dossier_id.filter(|d| viewer.sees_dossier(d)),
+        "open_votes": open_votes,
     });
     if !queue(conn, welcome.to_string()).await {
         return false;
@@ -264,11 +307,12 @@ async fn enter(
         if events.is_empty() {
             break;
         }
-        for (seq, payload) in events {
-            if !queue(conn, payload).await {
+        for event in events {
+            let text = protocol::event_for(viewer, &event).unwrap_or(event.payload);
+            if !queue(conn, text).await {
                 return false;
             }
-            after = seq;
+            after = event.seq;
         }
     }
     hub.caught_up(&conn.session_id, conn.id).await;
@@ -391,6 +435,7 @@ fn close_description(code: u16) -> &'static str {
         close_code::FORBIDDEN => "not allowed in this session",
         close_code::NO_SESSION => "no such session",
         close_code::NO_HELLO => "no hello in time",
+        close_code::TOO_MANY_CONNECTIONS => "too many open room connections for this user",
         _ => "",
     }
 }

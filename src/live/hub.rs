@@ -14,6 +14,8 @@ use super::metrics::LiveMetrics;
 use super::room::{RoomMsg, run_room};
 use crate::db::Db;
 use crate::db::room::Committed;
+use crate::domain::room_visibility::{Viewer, keeps_view};
+use crate::error::AppResult;
 
 /// Tunables of the live rooms.
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub struct LiveSettings {
     pub hello_timeout: Duration,
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
+    /// Open room connections one user may have on this instance; more are refused (4429).
+    pub max_connections_per_user: usize,
 }
 
 impl Default for LiveSettings {
@@ -35,6 +39,7 @@ impl Default for LiveSettings {
             hello_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
+            max_connections_per_user: 8,
         }
     }
 }
@@ -49,6 +54,7 @@ pub mod close_code {
     pub const FORBIDDEN: u16 = 4403;
     pub const NO_SESSION: u16 = 4404;
     pub const NO_HELLO: u16 = 4408;
+    pub const TOO_MANY_CONNECTIONS: u16 = 4429;
 }
 
 /// Something for a connection's writer.
@@ -97,6 +103,8 @@ pub struct ConnHandle {
     /// The sign-in token the connection said hello with.
     pub token_id: String,
     pub session_id: String,
+    /// What the connection was admitted to see; re-checked when the user's roles change.
+    pub viewer: Arc<Viewer>,
     pub tx: mpsc::Sender<Outbound>,
     pub close: Arc<CloseSignal>,
 }
@@ -123,11 +131,11 @@ impl ConnHandle {
 /// A note about a committed change, from this instance or another.
 #[derive(Debug, Clone)]
 pub enum Note {
-    /// A durable event; its text when it was committed here.
+    /// A durable event; the event itself when it was committed here.
     Event {
         session_id: String,
         seq: i64,
-        payload: Option<ByteString>,
+        event: Option<Committed>,
     },
     /// Someone cast a ballot; the count when it was committed here.
     Tally {
@@ -141,10 +149,13 @@ pub enum Note {
     UserRevoked { user_id: String },
     /// A token was revoked (sign-out): the connections opened with it close.
     TokenRevoked { token_id: String },
+    /// A user's board roles changed: their connections are re-checked, and those that may
+    /// no longer see what they were admitted to close.
+    AccessChanged { user_id: String },
 }
 
 impl Note {
-    /// Parses a note (`e:SID:SEQ`, `t:SID:VOTE`, `p:SID`, `u:USER`, `k:TOKEN`).
+    /// Parses a note (`e:SID:SEQ`, `t:SID:VOTE`, `p:SID`, `u:USER`, `k:TOKEN`, `a:USER`).
     pub fn parse(text: &str) -> Option<Note> {
         let mut parts = text.splitn(3, ':');
         let kind = parts.next()?;
@@ -154,7 +165,7 @@ impl Note {
             ("e", Some(seq)) => Some(Note::Event {
                 session_id: first,
                 seq: seq.parse().ok()?,
-                payload: None,
+                event: None,
             }),
             ("t", Some(vote)) => Some(Note::Tally {
                 session_id: first,
@@ -164,6 +175,7 @@ impl Note {
             ("p", None) => Some(Note::Presence { session_id: first }),
             ("u", None) => Some(Note::UserRevoked { user_id: first }),
             ("k", None) => Some(Note::TokenRevoked { token_id: first }),
+            ("a", None) => Some(Note::AccessChanged { user_id: first }),
             _ => None,
         }
     }
@@ -220,10 +232,19 @@ impl Hub {
         self.conns.lock().map(|c| c.len()).unwrap_or(0)
     }
 
-    pub fn register(&self, conn: &ConnHandle) {
-        if let Ok(mut conns) = self.conns.lock() {
-            conns.insert(conn.id, conn.clone());
+    /// Registers a connection, unless its user already has as many as allowed on this
+    /// instance (then `false`: the caller refuses it with 4429). Every open connection counts,
+    /// whatever its session: each one receives and, on joining, announces presence.
+    pub fn register(&self, conn: &ConnHandle) -> bool {
+        let Ok(mut conns) = self.conns.lock() else {
+            return false;
+        };
+        let open = conns.values().filter(|c| c.user_id == conn.user_id).count();
+        if open >= self.settings.max_connections_per_user {
+            return false;
         }
+        conns.insert(conn.id, conn.clone());
+        true
     }
 
     pub fn unregister(&self, conn_id: u64) {
@@ -281,6 +302,10 @@ impl Hub {
                 self.close_matching(|c| c.token_id == *token_id);
                 return;
             }
+            Note::AccessChanged { user_id } => {
+                self.recheck_access(user_id);
+                return;
+            }
         };
         let Ok(rooms) = self.rooms.lock() else { return };
         if let Some(entry) = rooms.get(&session_id)
@@ -290,12 +315,12 @@ impl Hub {
         }
     }
 
-    /// After a commit on this instance: the room hears of it at once, with the text.
+    /// After a commit on this instance: the room hears of it at once, with the event.
     pub fn committed(&self, event: &Committed) {
         self.deliver(Note::Event {
             session_id: event.session_id.clone(),
             seq: event.seq,
-            payload: Some(ByteString::from(event.payload.clone())),
+            event: Some(event.clone()),
         });
     }
 
@@ -307,6 +332,41 @@ impl Hub {
             entry.stale.store(true, Ordering::SeqCst);
             let _ = entry.tx.try_send(RoomMsg::Resync);
         }
+    }
+
+    /// Re-reads, for each local connection of `user_id`, what they may see of its session
+    /// now; a connection that may no longer enter, or would now see less (a member removed
+    /// from the board who still refers a dossier on the agenda), closes with 4403. Reconnecting
+    /// admits them with what they may still see, if anything.
+    fn recheck_access(&self, user_id: &str) {
+        let mine: Vec<ConnHandle> = match self.conns.lock() {
+            Ok(conns) => conns
+                .values()
+                .filter(|c| c.user_id == user_id)
+                .cloned()
+                .collect(),
+            Err(_) => return,
+        };
+        if mine.is_empty() {
+            return;
+        }
+        let db = self.db.clone();
+        self.runtime.spawn(async move {
+            for conn in mine {
+                match current_viewer(&db, &conn).await {
+                    Ok(now) if keeps_view(&conn.viewer, now.as_ref()) => {}
+                    Ok(_) => {
+                        tracing::info!(conn = conn.id, user = %conn.user_id, "access changed: closing with 4403");
+                        conn.close.close(close_code::FORBIDDEN);
+                    }
+                    Err(e) => {
+                        // Unsure what they may see now: they reconnect and are admitted again.
+                        tracing::warn!(error = %e, "access re-check failed: closing");
+                        conn.close.close(1011);
+                    }
+                }
+            }
+        });
     }
 
     /// Closes with 4401 the connections whose credentials were revoked.
@@ -388,6 +448,13 @@ impl Hub {
     }
 }
 
+/// What the user of `conn` may see of its session now (`None`: they may not enter).
+pub async fn current_viewer(db: &Db, conn: &ConnHandle) -> AppResult<Option<Viewer>> {
+    let (sid, uid) = (conn.session_id.clone(), conn.user_id.clone());
+    db.read(move |c| crate::db::sessions::current_viewer(c, &sid, &uid))
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +470,10 @@ mod tests {
         assert!(matches!(
             Note::parse("u:u1"),
             Some(Note::UserRevoked { .. })
+        ));
+        assert!(matches!(
+            Note::parse("a:u1"),
+            Some(Note::AccessChanged { user_id }) if user_id == "u1"
         ));
         assert!(Note::parse("e:s1:x").is_none());
         assert!(Note::parse("x").is_none());

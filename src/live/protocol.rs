@@ -4,7 +4,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::db::room::Committed;
 use crate::domain::ValidationError;
+use crate::domain::room_visibility::{Sight, Viewer};
 use crate::error::AppError;
 use crate::http::input::parse_value;
 
@@ -278,6 +280,27 @@ pub fn presence(participants: Value) -> String {
     json!({"type": "presence", "participants": participants}).to_string()
 }
 
+/// A durable event as `viewer` may see it (`domain::room_visibility`): `None` when that is the
+/// committed text itself, else the text to send instead. Hidden events keep their `seq` and
+/// time, so that the sequence stays gap-free.
+pub fn event_for(viewer: &Viewer, event: &Committed) -> Option<String> {
+    let sight = viewer.event(&event.kind, event.dossier_id.as_deref());
+    if sight == Sight::Whole {
+        return None;
+    }
+    let parsed: Option<Value> = serde_json::from_str(&event.payload).ok();
+    match (sight, parsed) {
+        (Sight::FocusElsewhere, Some(mut focus)) if focus.is_object() => {
+            focus["dossier_id"] = Value::Null;
+            Some(focus.to_string())
+        }
+        (_, parsed) => {
+            let at = parsed.as_ref().map_or(Value::Null, |p| p["at"].clone());
+            Some(json!({"type": "hidden", "seq": event.seq, "at": at}).to_string())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +413,57 @@ mod tests {
                 .as_deref(),
             Some("options")
         );
+    }
+
+    fn event(kind: &str, dossier: Option<&str>, payload: Value) -> Committed {
+        Committed {
+            session_id: "s".into(),
+            seq: 7,
+            kind: kind.into(),
+            dossier_id: dossier.map(str::to_string),
+            payload: payload.to_string(),
+        }
+    }
+
+    #[test]
+    fn events_as_a_referrer_sees_them() {
+        let referrer = Viewer::of(
+            crate::domain::room::RoomRole::Referrer,
+            false,
+            "r",
+            ["mine".to_string()],
+        );
+        let at = "2026-11-24T16:30:00.000000Z";
+        let by = json!({"id": "chair", "name": "Dr Chair"});
+        let focus = |d: &str| {
+            event(
+                "focus",
+                Some(d),
+                json!({"type": "focus", "seq": 7, "at": at, "by": by, "dossier_id": d}),
+            )
+        };
+        assert_eq!(event_for(&referrer, &focus("mine")), None);
+        assert_eq!(event_for(&Viewer::WholeRoom, &focus("theirs")), None);
+        let elsewhere: Value =
+            serde_json::from_str(&event_for(&referrer, &focus("theirs")).unwrap()).unwrap();
+        assert_eq!(
+            elsewhere,
+            json!({"type": "focus", "seq": 7, "at": at, "by": by, "dossier_id": null})
+        );
+        let chat = event(
+            "chat",
+            Some("theirs"),
+            json!({"type": "chat", "seq": 7, "at": at, "by": by, "text": "about them"}),
+        );
+        let hidden: Value = serde_json::from_str(&event_for(&referrer, &chat).unwrap()).unwrap();
+        assert_eq!(hidden, json!({"type": "hidden", "seq": 7, "at": at}));
+        // A payload that cannot be read is hidden whole.
+        let broken = Committed {
+            payload: "not json".into(),
+            ..focus("theirs")
+        };
+        let hidden: Value = serde_json::from_str(&event_for(&referrer, &broken).unwrap()).unwrap();
+        assert_eq!(hidden, json!({"type": "hidden", "seq": 7, "at": null}));
     }
 
     #[test]

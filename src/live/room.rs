@@ -1,6 +1,9 @@
 //! One task per session with connections on this instance. It delivers the durable events in
 //! `seq` order, exactly once, to every local connection: from the text committed here, or read
 //! back from the log when the note came from another instance or something was missed.
+//!
+//! Those who see the whole room share one serialised text per message; a referrer (there are
+//! few) gets their own rendering of what they may see (`domain::room_visibility`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::hub::{ConnHandle, Hub, Note, Outbound, close_code};
 use super::protocol;
-use crate::db::room as room_db;
+use crate::db::room::{self as room_db, Committed};
+use crate::domain::room_visibility::Viewer;
 
 pub enum RoomMsg {
     Join {
@@ -45,6 +49,13 @@ struct Room {
     delivered: Option<i64>,
     members: HashMap<u64, Member>,
     tallies: HashMap<String, i64>,
+    /// The dossier of each vote a tally was sent for: a referrer sees the tallies of votes on
+    /// their own dossiers only.
+    vote_dossiers: HashMap<String, String>,
+    /// The participants last sent to each audience (`None`: those who see the whole room;
+    /// `Some(user)`: that referrer), so that a change that changes nothing they see (a second
+    /// tab of someone already present) is not sent again.
+    presence_sent: HashMap<Option<String>, Vec<(String, &'static str)>>,
 }
 
 pub async fn run_room(
@@ -59,6 +70,8 @@ pub async fn run_room(
         delivered: None,
         members: HashMap::new(),
         tallies: HashMap::new(),
+        vote_dossiers: HashMap::new(),
+        presence_sent: HashMap::new(),
     };
     while let Some(msg) = rx.recv().await {
         room.handle(msg).await;
@@ -107,10 +120,10 @@ impl Room {
             RoomMsg::Leave { conn_id } => {
                 self.members.remove(&conn_id);
             }
-            RoomMsg::Note(Note::Event { seq, payload, .. }) => match (self.delivered, payload) {
+            RoomMsg::Note(Note::Event { seq, event, .. }) => match (self.delivered, event) {
                 (Some(d), _) if seq <= d => {}
-                (Some(d), Some(text)) if seq == d + 1 => {
-                    self.broadcast(text);
+                (Some(d), Some(event)) if seq == d + 1 => {
+                    self.broadcast_event(&event);
                     self.delivered = Some(seq);
                 }
                 _ => {
@@ -134,26 +147,23 @@ impl Room {
                     // not shown.
                     let best = self.tallies.entry(vote_id.clone()).or_insert(0);
                     *best = (*best).max(n);
-                    let text = protocol::tally(&vote_id, *best);
-                    self.broadcast(ByteString::from(text));
+                    let text = ByteString::from(protocol::tally(&vote_id, *best));
+                    let dossier = if self.all_see_whole_room() {
+                        None
+                    } else {
+                        self.vote_dossier(&vote_id).await
+                    };
+                    self.send_each(|viewer| {
+                        let shown = viewer.sees_whole_room()
+                            || dossier.as_deref().is_some_and(|d| viewer.sees_dossier(d));
+                        shown.then(|| text.clone())
+                    });
                 }
             }
-            RoomMsg::Note(Note::Presence { .. }) => {
-                let sid = self.session_id.clone();
-                match self
-                    .hub
-                    .db
-                    .read(move |c| room_db::participants(c, &sid))
-                    .await
-                {
-                    Ok(p) => {
-                        let text = protocol::presence(room_db::participants_json(&p));
-                        self.broadcast(ByteString::from(text));
-                    }
-                    Err(e) => tracing::warn!(error = %e, "presence not refreshed"),
-                }
-            }
-            RoomMsg::Note(Note::UserRevoked { .. } | Note::TokenRevoked { .. }) => {}
+            RoomMsg::Note(Note::Presence { .. }) => self.refresh_presence().await,
+            RoomMsg::Note(
+                Note::UserRevoked { .. } | Note::TokenRevoked { .. } | Note::AccessChanged { .. },
+            ) => {}
             RoomMsg::Resync => {
                 self.sync(None).await;
             }
@@ -188,9 +198,9 @@ impl Room {
                 .await;
             match page {
                 Ok(events) if !events.is_empty() => {
-                    for (seq, payload) in events {
-                        self.broadcast(ByteString::from(payload));
-                        delivered = seq;
+                    for event in events {
+                        self.broadcast_event(&event);
+                        delivered = event.seq;
                     }
                     self.delivered = Some(delivered);
                 }
@@ -204,19 +214,113 @@ impl Room {
         true
     }
 
-    fn broadcast(&mut self, text: ByteString) {
-        let metrics = self.hub.metrics.clone();
+    fn all_see_whole_room(&self) -> bool {
         self.members
-            .retain(|_, member| match &mut member.catching_up {
+            .values()
+            .all(|m| m.conn.viewer.sees_whole_room())
+    }
+
+    /// The dossier a vote is about (read once, only when a referrer is in the room).
+    async fn vote_dossier(&mut self, vote_id: &str) -> Option<String> {
+        if let Some(d) = self.vote_dossiers.get(vote_id) {
+            return Some(d.clone());
+        }
+        let v = vote_id.to_string();
+        match self.hub.db.read(move |c| room_db::vote_by_id(c, &v)).await {
+            Ok(Some(vote)) => {
+                self.vote_dossiers
+                    .insert(vote_id.to_string(), vote.dossier_id.clone());
+                Some(vote.dossier_id)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a vote's dossier");
+                None
+            }
+        }
+    }
+
+    /// Sends each audience the participants it may see, if that changed since it was last
+    /// sent to them.
+    async fn refresh_presence(&mut self) {
+        let sid = self.session_id.clone();
+        let participants = match self
+            .hub
+            .db
+            .read(move |c| room_db::participants(c, &sid))
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "presence not refreshed");
+                return;
+            }
+        };
+        let mut audiences: HashMap<Option<String>, &Viewer> = HashMap::new();
+        for m in self.members.values() {
+            let viewer: &Viewer = &m.conn.viewer;
+            audiences
+                .entry(viewer.referrer_id().map(str::to_string))
+                .or_insert(viewer);
+        }
+        let mut sent = HashMap::new();
+        let mut texts: HashMap<Option<String>, ByteString> = HashMap::new();
+        for (audience, viewer) in audiences {
+            let visible: Vec<_> = participants
+                .iter()
+                .filter(|(u, role)| viewer.sees_participant(&u.id, *role))
+                .collect();
+            let mut key: Vec<(String, &'static str)> = visible
+                .iter()
+                .map(|(u, role)| (u.id.clone(), role.as_str()))
+                .collect();
+            key.sort();
+            if self.presence_sent.get(&audience) != Some(&key) {
+                let text = protocol::presence(room_db::participants_json(visible));
+                texts.insert(audience.clone(), ByteString::from(text));
+            }
+            sent.insert(audience, key);
+        }
+        self.presence_sent = sent;
+        if !texts.is_empty() {
+            self.send_each(|viewer| {
+                texts
+                    .get(&viewer.referrer_id().map(str::to_string))
+                    .cloned()
+            });
+        }
+    }
+
+    /// Sends a durable event to every connection as its viewer may see it.
+    fn broadcast_event(&mut self, event: &Committed) {
+        let whole = ByteString::from(event.payload.clone());
+        self.send_each(|viewer| {
+            Some(match protocol::event_for(viewer, event) {
+                None => whole.clone(),
+                Some(text) => ByteString::from(text),
+            })
+        });
+    }
+
+    /// Sends each connection the text `text_for` gives its viewer (nothing for `None`); while
+    /// a connection replays the log, its messages wait.
+    fn send_each(&mut self, text_for: impl Fn(&Viewer) -> Option<ByteString>) {
+        let metrics = self.hub.metrics.clone();
+        self.members.retain(|_, member| {
+            let Some(text) = text_for(&member.conn.viewer) else {
+                return true;
+            };
+            match &mut member.catching_up {
                 Some(held) if held.len() >= CATCH_UP_LIMIT => {
                     member.conn.close.close(close_code::SLOW_CONSUMER);
                     false
                 }
                 Some(held) => {
-                    held.push(text.clone());
+                    held.push(text);
                     true
                 }
-                None => member.conn.offer(Outbound::Text(text.clone()), &metrics),
-            });
+                None => member.conn.offer(Outbound::Text(text), &metrics),
+            }
+        });
     }
 }

@@ -19,6 +19,8 @@ mod health;
 mod live;
 mod live_load;
 mod live_process;
+mod room_limits;
+mod room_privacy;
 mod s3;
 mod security;
 mod web;

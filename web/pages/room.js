@@ -310,7 +310,10 @@ export async function roomPage(main, sessionId) {
         break;
       case 'focus':
         state.current = msg.dossier_id;
-        logLine(`${timeOf(msg.at)} ${msg.by.name} focused ${refName(msg.dossier_id)}.`, 'sys');
+        // A referrer is told the focus moved away from their case, not where (dossier_id null).
+        logLine(msg.dossier_id
+          ? `${timeOf(msg.at)} ${msg.by.name} focused ${refName(msg.dossier_id)}.`
+          : `${timeOf(msg.at)} ${msg.by.name} moved on to another case.`, 'sys');
         renderAgenda(); renderFocus();
         break;
       case 'vote_opened':
