@@ -16,4 +16,6 @@ pub struct AppState {
     pub keys: Keys,
     pub hub: Arc<Hub>,
     pub throttle: LoginThrottle,
+    /// Turns to de-identify an upload (`CONSILIUM_DEIDENTIFY_CONCURRENCY`).
+    pub deidentify_turns: Arc<tokio::sync::Semaphore>,
 }

@@ -9,6 +9,7 @@ pub mod dossier;
 pub mod quorum;
 pub mod report;
 pub mod room;
+pub mod sniff;
 pub mod text;
 pub mod user;
 

@@ -89,7 +89,9 @@ impl Refusal {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
-            AppError::TooLarge(_) | AppError::RangeNotSatisfiable { .. } => "invalid_input",
+            AppError::TooLarge(_)
+            | AppError::Unsupported(_)
+            | AppError::RangeNotSatisfiable { .. } => "invalid_input",
             AppError::Unavailable(_) | AppError::Internal(_) => "internal",
         };
         Refusal {

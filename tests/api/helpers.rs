@@ -97,6 +97,13 @@ pub struct Options {
     pub s3: Option<consilium::storage::S3Settings>,
     /// Origins allowed to call the API from a browser.
     pub cors_origins: Vec<String>,
+    /// De-identifications at once, and seconds an upload waits for a turn.
+    pub deidentify_concurrency: Option<usize>,
+    pub deidentify_queue_secs: Option<u64>,
+    /// Bytes one upload may unpack to.
+    pub max_unpacked_bytes: Option<u64>,
+    /// `keep` or `shift`.
+    pub dicom_dates: Option<String>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -139,6 +146,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         live_queue_capacity: options.live_queue_capacity.unwrap_or(256),
         live_commands_per_sec: options.live_commands_per_sec.unwrap_or(20.0),
         login_window_secs: options.login_window_secs.unwrap_or(900),
+        deidentify_concurrency: options.deidentify_concurrency.unwrap_or(2),
+        deidentify_queue_secs: options.deidentify_queue_secs.unwrap_or(30),
+        max_unpacked_bytes: options
+            .max_unpacked_bytes
+            .unwrap_or(Settings::default().max_unpacked_bytes),
+        dicom_dates: options.dicom_dates.clone().unwrap_or("keep".into()),
         ..Settings::default()
     };
     let mut config = Config::resolve_with_secret(&settings, Some(TEST_SECRET)).expect("config");
