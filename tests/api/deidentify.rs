@@ -519,8 +519,10 @@ async fn dicom_follows_the_basic_profile(backend: Backend) {
     .await;
     assert_ne!(text(&elsewhere, tags::STUDY_INSTANCE_UID).unwrap(), study);
 
-    // A transfer syntax we cannot read: 415.
-    let private = rich_dicom(STUDY, "1.2.3.4", "1.2.840.113619.5.2");
+    // A transfer syntax we cannot read (a private one, written over the standard one): 415.
+    let mut private = rich_dicom(STUDY, "1.2.3.4", "1.2.840.10008.1.2.1");
+    let at = memchr::memmem::find(&private, b"1.2.840.10008.1.2.1\0").unwrap();
+    private[at..at + 20].copy_from_slice(b"1.2.840.113619.5.22\0");
     f.upload(Some(&f.referrer.token), "private.dcm", private)
         .await
         .expect_problem(415, "unsupported");
