@@ -13,20 +13,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use common::{arg, setup};
 use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const PASSWORD: &str = "bench-password-123";
-const CHUNK: usize = 8 * 1024 * 1024;
+mod common;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+const CHUNK: usize = 8 * 1024 * 1024;
 
 fn main() -> anyhow::Result<()> {
     let size_mib: u64 = arg("--mib").map(|v| v.parse()).transpose()?.unwrap_or(1024);
@@ -204,78 +199,4 @@ async fn run(size_mib: u64, dir: &Path) -> anyhow::Result<()> {
         }
     );
     Ok(())
-}
-
-/// An admin (through the CLI), a board, a referrer and a draft dossier (through the API).
-async fn setup(
-    binary: &Path,
-    data: &Path,
-    db_url: &str,
-    url: &str,
-) -> anyhow::Result<(String, String)> {
-    let status = std::process::Command::new(binary)
-        .args([
-            "user",
-            "add",
-            "--email",
-            "admin@bench.test",
-            "--name",
-            "Admin",
-        ])
-        .args(["--password", PASSWORD, "--role", "admin"])
-        .env("CONSILIUM_DATA_DIR", data)
-        .env("CONSILIUM_DATABASE_URL", db_url)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("user add failed");
-    }
-    let client = reqwest::Client::new();
-    let login = |email: &'static str| {
-        let client = client.clone();
-        async move {
-            let v: Value = client
-                .post(format!("{url}/api/auth/login"))
-                .json(&json!({"email": email, "password": PASSWORD}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            v["token"]
-                .as_str()
-                .map(str::to_string)
-                .context("login failed")
-        }
-    };
-    let admin = login("admin@bench.test").await?;
-    let post = |path: &str, token: &str, body: Value| {
-        client
-            .post(format!("{url}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-    };
-    let board: Value = post("/api/boards", &admin, json!({"name": "Bench board"}))
-        .await?
-        .json()
-        .await?;
-    post(
-        "/api/users",
-        &admin,
-        json!({"email": "referrer@bench.test", "name": "Dr Bench", "password": PASSWORD}),
-    )
-    .await?
-    .error_for_status()?;
-    let referrer = login("referrer@bench.test").await?;
-    let dossier: Value = post(
-        "/api/dossiers",
-        &referrer,
-        json!({"board_id": board["id"], "title": "Bench", "patient": {"pseudonym": "B-1"}, "question": "?"}),
-    )
-    .await?
-    .json()
-    .await?;
-    let id = dossier["id"].as_str().context("dossier id")?.to_string();
-    Ok((referrer, id))
 }

@@ -138,6 +138,56 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// De-identifications (DICOM files, zip archives) that run at once; more uploads wait for
+    /// a turn. Bounds the CPU, memory and spool disk they use together.
+    #[arg(
+        long,
+        env = "CONSILIUM_DEIDENTIFY_CONCURRENCY",
+        default_value_t = 2,
+        global = true
+    )]
+    pub deidentify_concurrency: usize,
+    /// Seconds an upload waits for a de-identification turn before it is answered 503.
+    #[arg(
+        long,
+        env = "CONSILIUM_DEIDENTIFY_QUEUE_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub deidentify_queue_secs: u64,
+    /// Bytes one upload may unpack to (zip entries, nested archives, deflated DICOM).
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_UNPACKED_BYTES",
+        default_value_t = 17_179_869_184,
+        global = true
+    )]
+    pub max_unpacked_bytes: u64,
+    /// Entries one zip upload may hold, nested archives included.
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_ARCHIVE_ENTRIES",
+        default_value_t = 50_000,
+        global = true
+    )]
+    pub max_archive_entries: usize,
+    /// DICOM dates: `keep` them, or `shift` them back by the same number of days (1 to
+    /// CONSILIUM_DICOM_DATE_SHIFT_MAX_DAYS) for every upload of a dossier.
+    #[arg(
+        long,
+        env = "CONSILIUM_DICOM_DATES",
+        default_value = "keep",
+        global = true
+    )]
+    pub dicom_dates: String,
+    /// The largest shift of DICOM dates, in days, when they are shifted.
+    #[arg(
+        long,
+        env = "CONSILIUM_DICOM_DATE_SHIFT_MAX_DAYS",
+        default_value_t = 365,
+        global = true
+    )]
+    pub dicom_date_shift_max_days: u16,
 }
 
 impl Default for Settings {
@@ -161,6 +211,34 @@ impl Default for Settings {
             body_idle_timeout_secs: 30,
             metrics_bind: None,
             metrics_token: None,
+            deidentify_concurrency: 2,
+            deidentify_queue_secs: 30,
+            max_unpacked_bytes: 17_179_869_184,
+            max_archive_entries: 50_000,
+            dicom_dates: "keep".to_string(),
+            dicom_date_shift_max_days: 365,
+        }
+    }
+}
+
+/// How uploads are de-identified.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub limits: crate::ingest::Limits,
+    pub dates: crate::ingest::Dates,
+    /// Keys the replacement UIDs and date shifts (derived from the JWT secret).
+    pub key: crate::ingest::PseudonymKey,
+    pub concurrency: usize,
+    pub queue_wait: std::time::Duration,
+}
+
+impl IngestConfig {
+    /// The options of an upload to `dossier_id`: its UIDs and dates are pseudonymised with the
+    /// dossier's own key.
+    pub fn options_for(&self, dossier_id: &str) -> crate::ingest::Options {
+        crate::ingest::Options {
+            limits: self.limits,
+            profile: crate::ingest::Profile::new(self.dates, self.key.for_dossier(dossier_id)),
         }
     }
 }
@@ -189,6 +267,7 @@ pub struct Config {
     pub body_idle_timeout: std::time::Duration,
     pub metrics_bind: Option<SocketAddr>,
     pub metrics_token: Option<String>,
+    pub ingest: IngestConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -215,6 +294,7 @@ impl std::fmt::Debug for Config {
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("metrics_bind", &self.metrics_bind)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("ingest", &self.ingest)
             .finish()
     }
 }
@@ -270,6 +350,24 @@ impl Config {
         {
             bail!("CONSILIUM_METRICS_TOKEN must be at least 16 characters, without spaces");
         }
+        if !(1..=64).contains(&settings.deidentify_concurrency) {
+            bail!("CONSILIUM_DEIDENTIFY_CONCURRENCY must be between 1 and 64");
+        }
+        if settings.max_unpacked_bytes == 0 || settings.max_archive_entries == 0 {
+            bail!(
+                "CONSILIUM_MAX_UNPACKED_BYTES and CONSILIUM_MAX_ARCHIVE_ENTRIES must be at least 1"
+            );
+        }
+        let dates = match settings.dicom_dates.parse() {
+            Ok(crate::ingest::Dates::Shift { .. }) if settings.dicom_date_shift_max_days == 0 => {
+                bail!("CONSILIUM_DICOM_DATE_SHIFT_MAX_DAYS must be at least 1")
+            }
+            Ok(crate::ingest::Dates::Shift { .. }) => crate::ingest::Dates::Shift {
+                max_days: settings.dicom_date_shift_max_days,
+            },
+            Ok(keep) => keep,
+            Err(e) => bail!("CONSILIUM_DICOM_DATES: {e}"),
+        };
         let data_dir = settings.data_dir.clone();
         fs::create_dir_all(&data_dir)
             .with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
@@ -288,6 +386,7 @@ impl Config {
             Some(s) => s.as_bytes().to_vec(),
             None => load_or_create_secret(&data_dir)?,
         };
+        let pseudonym_key = crate::ingest::PseudonymKey::from_secret(&jwt_secret);
         Ok(Config {
             bind: settings.bind,
             data_dir,
@@ -311,6 +410,17 @@ impl Config {
             body_idle_timeout: std::time::Duration::from_secs(settings.body_idle_timeout_secs),
             metrics_bind: settings.metrics_bind,
             metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+            ingest: IngestConfig {
+                limits: crate::ingest::Limits {
+                    max_entries: settings.max_archive_entries,
+                    max_unpacked_bytes: settings.max_unpacked_bytes,
+                    ..crate::ingest::Limits::default()
+                },
+                dates,
+                key: pseudonym_key,
+                concurrency: settings.deidentify_concurrency,
+                queue_wait: std::time::Duration::from_secs(settings.deidentify_queue_secs),
+            },
         })
     }
 }

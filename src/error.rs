@@ -22,6 +22,9 @@ pub enum AppError {
     Conflict(String),
     #[error("too large: {0}")]
     TooLarge(String),
+    /// A file the service cannot read (e.g. a DICOM transfer syntax it does not know).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     #[error("range not satisfiable")]
     RangeNotSatisfiable { size: u64 },
     #[error("request body timed out")]
@@ -72,6 +75,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
+            AppError::Unsupported(_) => "unsupported",
             AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             AppError::BodyTimeout => "timeout",
             AppError::RateLimited { .. } => "rate_limited",
@@ -89,6 +93,7 @@ impl AppError {
             | AppError::NotFound(s)
             | AppError::Conflict(s)
             | AppError::TooLarge(s)
+            | AppError::Unsupported(s)
             | AppError::Unavailable(s) => s.clone(),
             AppError::RangeNotSatisfiable { size } => {
                 format!("the requested range is outside the {size} bytes of the content")
@@ -143,6 +148,7 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -159,6 +165,10 @@ impl ResponseError for AppError {
         builder.content_type("application/problem+json");
         if let AppError::RateLimited { retry_after_secs } = self {
             builder.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        if let AppError::Unavailable(_) = self {
+            // Every 503 is a momentary state (a busy queue, a database restarting).
+            builder.insert_header(("Retry-After", UNAVAILABLE_RETRY_AFTER_SECS.to_string()));
         }
         if let AppError::RangeNotSatisfiable { size } = self {
             builder.insert_header(("Content-Range", format!("bytes */{size}")));
@@ -185,5 +195,8 @@ impl From<r2d2::Error> for AppError {
         AppError::Unavailable("database unavailable".to_string())
     }
 }
+
+/// What a 503 tells the client to wait before trying again.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 10;
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -79,6 +79,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("password hashing thread: {e}"))?;
         let state = web::Data::new(AppState {
             throttle: LoginThrottle::new(config.login_limits),
+            deidentify_turns: Arc::new(tokio::sync::Semaphore::new(config.ingest.concurrency)),
             config,
             db,
             storage,

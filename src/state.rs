@@ -21,4 +21,6 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// The address of the metrics-only listener, when there is one.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Turns to de-identify an upload (`CONSILIUM_DEIDENTIFY_CONCURRENCY`).
+    pub deidentify_turns: Arc<tokio::sync::Semaphore>,
 }

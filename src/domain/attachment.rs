@@ -1,5 +1,4 @@
-//! Attachments: their kinds, safe filenames, byte ranges and what the first bytes of an upload
-//! say about it. No I/O here.
+//! Attachments: their kinds, safe filenames and byte ranges. No I/O here.
 
 use crate::string_enum;
 
@@ -171,29 +170,6 @@ pub fn if_none_match(header: Option<&str>, etag: &str) -> bool {
     })
 }
 
-/// What the first bytes of an upload say it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sniffed {
-    /// A DICOM Part-10 file: 128-byte preamble then `DICM`.
-    Dicom,
-    /// A zip archive (it may hold DICOM files).
-    Zip,
-    Other,
-}
-
-/// Bytes needed to tell a DICOM Part-10 file.
-pub const SNIFF_BYTES: usize = 132;
-
-pub fn sniff(head: &[u8]) -> Sniffed {
-    if head.len() >= SNIFF_BYTES && &head[128..132] == b"DICM" {
-        Sniffed::Dicom
-    } else if head.starts_with(b"PK\x03\x04") {
-        Sniffed::Zip
-    } else {
-        Sniffed::Other
-    }
-}
-
 /// A content type as the client declared it, if it is a plain `type/subtype` (parameters and
 /// anything odd dropped); otherwise `application/octet-stream`.
 pub fn safe_content_type(declared: Option<&str>) -> String {
@@ -291,16 +267,6 @@ mod tests {
             parse_range(Some(&format!("bytes=-{huge}")), 100),
             RangeRequest::Part(ByteRange { start: 0, end: 99 })
         );
-    }
-
-    #[test]
-    fn sniffing() {
-        let mut dicom = vec![0u8; 128];
-        dicom.extend_from_slice(b"DICM\x02\x00");
-        assert_eq!(sniff(&dicom), Sniffed::Dicom);
-        assert_eq!(sniff(b"PK\x03\x04rest"), Sniffed::Zip);
-        assert_eq!(sniff(b"%PDF-1.7"), Sniffed::Other);
-        assert_eq!(sniff(&dicom[..100]), Sniffed::Other);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod quorum;
 pub mod report;
 pub mod room;
 pub mod room_visibility;
+pub mod sniff;
 pub mod text;
 pub mod user;
 

@@ -24,7 +24,9 @@ use crate::state::AppState;
 const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
 
 /// Adds a file to a dossier: `multipart/form-data` with a `file` part and an optional `kind`
-/// part. DICOM files and zip archives of them are de-identified before they are stored.
+/// part. DICOM files and zip archives of them are de-identified before they are stored; what
+/// could hide a DICOM file from that (another archive format, a DICOM file inside another
+/// format) is refused.
 #[utoipa::path(post, path = "/api/dossiers/{id}/attachments", tag = "attachments",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Dossier id")),
@@ -36,7 +38,9 @@ const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem),
-        (status = 413, body = crate::error::Problem)))]
+        (status = 413, body = crate::error::Problem),
+        (status = 415, body = crate::error::Problem),
+        (status = 503, body = crate::error::Problem)))]
 #[post("/dossiers/{id}/attachments")]
 pub async fn upload_attachment(
     req: HttpRequest,
@@ -73,7 +77,9 @@ pub async fn upload_attachment(
         object_key: attachments::object_key(&dossier_id, &attachment_id),
         max_bytes,
         spool_dir: state.spool.path().to_path_buf(),
-        limits: crate::ingest::Limits::default(),
+        ingest: state.config.ingest.options_for(&dossier_id),
+        turns: state.deidentify_turns.clone(),
+        queue_wait: state.config.ingest.queue_wait,
     };
     let received = match receive(Multipart::new(req.headers(), payload), &plan).await {
         Ok(received) => received,

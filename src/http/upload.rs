@@ -2,17 +2,22 @@
 //! streamed into the object store (or, for DICOM and zip archives, into a spool file that is
 //! de-identified first). Nothing is kept on any failure: the object upload is aborted, the spool
 //! file removed.
+//!
+//! What the first bytes say decides the path (`domain/sniff.rs`), never the name or declared
+//! type. A file stored as it is is watched as it streams: a DICOM header anywhere in it, or the
+//! end of a zip archive behind other bytes, and it is refused instead of stored.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_multipart::{Field, Multipart};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::domain::attachment::{
-    AttachmentKind, SNIFF_BYTES, Sniffed, safe_content_type, sanitize_filename, sniff,
-};
+use crate::domain::attachment::{AttachmentKind, safe_content_type, sanitize_filename};
+use crate::domain::sniff::{ContentScan, SNIFF_BYTES, Sniffed, sniff};
 use crate::error::{AppError, AppResult};
 use crate::ingest::{self, DicomInfo, IngestError, Ingested};
 use crate::storage::{Storage, StoredObject, Upload};
@@ -26,7 +31,11 @@ pub struct UploadPlan {
     pub object_key: String,
     pub max_bytes: u64,
     pub spool_dir: PathBuf,
-    pub limits: ingest::Limits,
+    pub ingest: ingest::Options,
+    /// Turns to de-identify, shared by every upload of the instance.
+    pub turns: Arc<tokio::sync::Semaphore>,
+    /// How long an upload waits for a turn.
+    pub queue_wait: Duration,
 }
 
 /// A file stored under the plan's key, with what the client said of it.
@@ -71,7 +80,7 @@ pub async fn receive(mut multipart: Multipart, plan: &UploadPlan) -> AppResult<R
                 let content_type = match sniffed {
                     Sniffed::Dicom => "application/dicom".to_string(),
                     Sniffed::Zip => "application/zip".to_string(),
-                    Sniffed::Other => safe_content_type(declared.as_deref()),
+                    Sniffed::Other | Sniffed::Refused(_) => safe_content_type(declared.as_deref()),
                 };
                 file = Some(Received {
                     stored,
@@ -132,7 +141,8 @@ async fn read_kind(field: &mut Field) -> AppResult<AttachmentKind> {
 }
 
 /// Streams the file part to the store. The first bytes decide the path: DICOM and zip archives
-/// are spooled to disk and de-identified; anything else goes straight to the store.
+/// are spooled to disk and de-identified; formats that could hide DICOM are refused; anything
+/// else goes straight to the store, scanned on the way.
 async fn store_file(
     field: &mut Field,
     plan: &UploadPlan,
@@ -153,15 +163,28 @@ async fn store_file(
     let sniffed = sniff(&head);
     let head = head.freeze();
     match sniffed {
+        Sniffed::Refused(refusal) => Err(AppError::invalid(
+            "file",
+            format!("the file {}", refusal.reason()),
+        )),
         Sniffed::Other => {
             let mut upload = plan
                 .storage
                 .upload(&plan.object_key)
                 .await
                 .map_err(AppError::internal)?;
+            let mut scan = ContentScan::new();
+            scan.feed(&head);
             upload.write(head).await.map_err(AppError::internal)?;
             if !ended {
-                copy_rest(field, plan.max_bytes, &mut upload).await?;
+                copy_rest(field, plan.max_bytes, &mut upload, &mut scan).await?;
+            }
+            if let Some(hidden) = scan.finish() {
+                upload.abort().await;
+                return Err(AppError::invalid(
+                    "file",
+                    format!("the file {}", hidden.reason()),
+                ));
             }
             let stored = upload.finish().await.map_err(AppError::internal)?;
             Ok((stored, sniffed, None))
@@ -174,13 +197,19 @@ async fn store_file(
     }
 }
 
-/// Copies the rest of the part into the upload, within the size limit.
-async fn copy_rest(field: &mut Field, max: u64, upload: &mut Upload) -> AppResult<()> {
+/// Copies the rest of the part into the upload, within the size limit, scanning it.
+async fn copy_rest(
+    field: &mut Field,
+    max: u64,
+    upload: &mut Upload,
+    scan: &mut ContentScan,
+) -> AppResult<()> {
     while let Some(chunk) = field.next().await {
         let chunk: Bytes = chunk.map_err(unreadable)?;
         if upload.size() + chunk.len() as u64 > max {
             return Err(too_large(max));
         }
+        scan.feed(&chunk);
         upload.write(chunk).await.map_err(AppError::internal)?;
     }
     Ok(())
@@ -211,23 +240,37 @@ async fn spool(
     Ok(temp)
 }
 
-/// De-identifies a spooled upload off the async workers, then stores what results.
+/// De-identifies a spooled upload off the async workers, in turn with the other uploads, then
+/// stores what results.
 async fn store_ingested(
     spool: tempfile::NamedTempFile,
     sniffed: Sniffed,
     plan: &UploadPlan,
 ) -> AppResult<(StoredObject, Option<DicomInfo>)> {
+    // The turn is taken once the upload is spooled, so that a slow client holds none.
+    let turn = tokio::time::timeout(plan.queue_wait, plan.turns.clone().acquire_owned())
+        .await
+        .map_err(|_| {
+            AppError::Unavailable(
+                "too many DICOM files are being de-identified at the moment; send the file \
+                 again in a little while"
+                    .to_string(),
+            )
+        })?
+        .map_err(AppError::internal)?;
     let spool_dir = plan.spool_dir.clone();
-    let limits = plan.limits;
+    let options = plan.ingest.clone();
     let (spool, ingested) = tokio::task::spawn_blocking(move || {
-        let result = ingest::ingest(spool.path(), sniffed, &spool_dir, &limits);
+        let result = ingest::ingest(spool.path(), sniffed, &spool_dir, &options);
+        drop(turn);
         (spool, result)
     })
     .await
     .map_err(AppError::internal)?;
     let ingested = ingested.map_err(|e| match e {
-        IngestError::Corrupt(why) => AppError::invalid("file", why),
+        IngestError::Invalid(why) => AppError::invalid("file", why),
         IngestError::TooLarge(why) => AppError::TooLarge(why),
+        IngestError::Unsupported(why) => AppError::Unsupported(why),
         IngestError::Io(e) => AppError::internal(e),
     })?;
     let (path, dicom, _keep_alive) = match ingested {

@@ -92,6 +92,7 @@ impl Refusal {
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::TooLarge(_)
+            | AppError::Unsupported(_)
             | AppError::RangeNotSatisfiable { .. }
             | AppError::BodyTimeout => "invalid_input",
             AppError::Unavailable(_) | AppError::Internal(_) => "internal",

@@ -57,25 +57,34 @@ on_all_stores!(
 );
 
 /// A server on one store, with a board, its people and a draft dossier.
-struct Fixture {
-    app: TestApp,
+pub struct Fixture {
+    pub app: TestApp,
     s3: Option<S3Server>,
-    referrer: Actor,
-    coordinator: Actor,
-    member: Actor,
+    pub referrer: Actor,
+    pub coordinator: Actor,
+    pub member: Actor,
     other_referrer: Actor,
     stranger: Actor,
-    dossier: Value,
+    board: String,
+    pub dossier: Value,
 }
 
 impl Fixture {
     async fn new(backend: Backend, store: Store, max_upload_bytes: Option<u64>) -> Fixture {
-        let s3 = (store == Store::S3).then(S3Server::start);
         let options = Options {
             max_upload_bytes,
+            ..Options::default()
+        };
+        Fixture::with_options(backend, store, options).await
+    }
+
+    /// A fixture whose server has these options (the store's are set here).
+    pub async fn with_options(backend: Backend, store: Store, options: Options) -> Fixture {
+        let s3 = (store == Store::S3).then(S3Server::start);
+        let options = Options {
             object_store_url: s3.as_ref().map(S3Server::url),
             s3: s3.as_ref().map(S3Server::settings),
-            ..Options::default()
+            ..options
         };
         let app = spawn_app_with(backend, options).await;
         let admin = app.admin().await;
@@ -110,15 +119,21 @@ impl Fixture {
             member,
             other_referrer,
             stranger,
+            board,
             dossier,
         }
     }
 
-    fn dossier_id(&self) -> &str {
+    pub fn dossier_id(&self) -> &str {
         self.dossier["id"].as_str().expect("dossier id")
     }
 
-    async fn upload(&self, token: Option<&str>, filename: &str, bytes: Vec<u8>) -> Resp {
+    /// Another draft dossier of the referrer, on the same board.
+    pub async fn another_dossier(&self) -> Value {
+        self.app.dossier(&self.referrer, &self.board).await
+    }
+
+    pub async fn upload(&self, token: Option<&str>, filename: &str, bytes: Vec<u8>) -> Resp {
         let form = Form::new().part(
             "file",
             Part::bytes(bytes)
@@ -129,14 +144,17 @@ impl Fixture {
         self.send_form(token, form).await
     }
 
-    async fn send_form(&self, token: Option<&str>, form: Form) -> Resp {
+    pub async fn send_form(&self, token: Option<&str>, form: Form) -> Resp {
+        self.send_form_to(self.dossier_id(), token, form).await
+    }
+
+    pub async fn send_form_to(&self, dossier_id: &str, token: Option<&str>, form: Form) -> Resp {
         let mut req = self
             .app
             .client
             .post(format!(
-                "{}/api/dossiers/{}/attachments",
+                "{}/api/dossiers/{dossier_id}/attachments",
                 self.app.url,
-                self.dossier_id()
             ))
             .multipart(form);
         if let Some(t) = token {
@@ -145,7 +163,12 @@ impl Fixture {
         crate::helpers::Api::read(req.send().await.expect("upload")).await
     }
 
-    async fn download(&self, token: &str, id: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn download(
+        &self,
+        token: &str,
+        id: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut req = self
             .app
             .client
@@ -158,7 +181,7 @@ impl Fixture {
     }
 
     /// The object files the store holds (partial uploads included).
-    fn stored_files(&self) -> Vec<std::path::PathBuf> {
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
         match &self.s3 {
             Some(s3) => s3
                 .files()
@@ -171,6 +194,31 @@ impl Fixture {
                 out
             }
         }
+    }
+
+    /// The files in the spool directory.
+    pub fn spooled_files(&self) -> Vec<std::path::PathBuf> {
+        let mut spooled = Vec::new();
+        walk(&self.app.config.spool_dir(), &mut spooled);
+        spooled
+    }
+
+    /// Waits (bounded) until the store holds `objects` files, the table `objects` rows, and
+    /// the spool is empty.
+    pub async fn assert_only_kept(&self, objects: usize) {
+        let mut files = Vec::new();
+        let mut spooled = Vec::new();
+        for _ in 0..50 {
+            files = self.stored_files();
+            spooled = self.spooled_files();
+            if files.len() == objects && spooled.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(files.len(), objects, "stored: {files:?}");
+        assert!(spooled.is_empty(), "left in the spool: {spooled:?}");
+        assert_eq!(self.app.count("attachments").await, objects as i64);
     }
 
     /// Waits (bounded) until the store and the table hold no attachment, and the spool is empty.
@@ -205,7 +253,7 @@ fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -223,7 +271,7 @@ fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
@@ -548,7 +596,7 @@ async fn access_follows_the_dossier(backend: Backend, store: Store) {
 }
 
 /// A DICOM Part-10 file with patient identifiers set.
-fn dicom_file(patient: &str, series: &str) -> Vec<u8> {
+pub fn dicom_file(patient: &str, series: &str) -> Vec<u8> {
     let text = |tag, vr, value: &str| DataElement::new(tag, vr, PrimitiveValue::from(value));
     let obj = InMemDicomObject::from_element_iter([
         text(tags::PATIENT_NAME, VR::PN, patient),
@@ -582,7 +630,7 @@ fn dicom_file(patient: &str, series: &str) -> Vec<u8> {
     bytes
 }
 
-const IDENTIFIERS: &[&str] = &[
+pub const IDENTIFIERS: &[&str] = &[
     "DUPONT^JEANNE",
     "IPP-4471-0923",
     "19620714",

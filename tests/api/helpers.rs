@@ -103,6 +103,13 @@ pub struct Options {
     pub metrics_token: Option<String>,
     /// Serve `/metrics` on a separate loopback listener.
     pub metrics_listener: bool,
+    /// De-identifications at once, and seconds an upload waits for a turn.
+    pub deidentify_concurrency: Option<usize>,
+    pub deidentify_queue_secs: Option<u64>,
+    /// Bytes one upload may unpack to.
+    pub max_unpacked_bytes: Option<u64>,
+    /// `keep` or `shift`.
+    pub dicom_dates: Option<String>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -150,6 +157,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         metrics_bind: options
             .metrics_listener
             .then(|| "127.0.0.1:0".parse().expect("address")),
+        deidentify_concurrency: options.deidentify_concurrency.unwrap_or(2),
+        deidentify_queue_secs: options.deidentify_queue_secs.unwrap_or(30),
+        max_unpacked_bytes: options
+            .max_unpacked_bytes
+            .unwrap_or(Settings::default().max_unpacked_bytes),
+        dicom_dates: options.dicom_dates.clone().unwrap_or("keep".into()),
         ..Settings::default()
     };
     let mut config = Config::resolve_with_secret(&settings, Some(TEST_SECRET)).expect("config");

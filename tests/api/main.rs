@@ -12,6 +12,7 @@ mod audit;
 mod bad_input;
 mod boards;
 mod cli;
+mod deidentify;
 mod dossiers;
 mod exports;
 mod hardening;

@@ -1,0 +1,640 @@
+//! The data set, element by element, from a reader to a writer: each element is copied,
+//! replaced or dropped as the profile says, at every depth of nesting, and its bytes stream
+//! through a fixed buffer. Memory is what a few small values and the nesting need, whatever the
+//! file size; a huge element (pixel data, a hostile length) is never held.
+//!
+//! Every length is checked against the bytes that actually follow: an element, item or
+//! sequence that claims more than the file holds ends the read with an error, it is never
+//! allocated. Sequences and items are written back with undefined lengths (legal in every
+//! transfer syntax), so removing an element inside them needs no length to be recomputed.
+
+use std::io::{self, Read, Write};
+
+use dicom_core::VR;
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+
+use super::DicomError;
+use super::profile::{Action, Profile};
+
+pub const UNDEFINED: u32 = 0xFFFF_FFFF;
+const ITEM: u32 = 0xFFFE_E000;
+const ITEM_END: u32 = 0xFFFE_E00D;
+const SEQUENCE_END: u32 = 0xFFFE_E0DD;
+const PIXEL_DATA: u32 = 0x7FE0_0010;
+/// Sequences nested deeper are refused (real files nest a handful of levels).
+pub const MAX_DEPTH: usize = 32;
+/// Values read whole (UIDs and dates to replace, texts for the summary) are at most this long;
+/// a longer one is emptied instead.
+const SMALL_VALUE: u32 = 64 * 1024;
+const COPY_BUFFER: usize = 64 * 1024;
+
+/// Top-level texts the review shows.
+const CHARSET: u32 = 0x0008_0005;
+const MODALITY: u32 = 0x0008_0060;
+const STUDY_DESCRIPTION: u32 = 0x0008_1030;
+const SERIES_DESCRIPTION: u32 = 0x0008_103E;
+
+/// How numbers and value representations are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoding {
+    pub explicit: bool,
+    pub big_endian: bool,
+}
+
+impl Encoding {
+    pub const EXPLICIT_LE: Encoding = Encoding {
+        explicit: true,
+        big_endian: false,
+    };
+    pub const IMPLICIT_LE: Encoding = Encoding {
+        explicit: false,
+        big_endian: false,
+    };
+    pub const EXPLICIT_BE: Encoding = Encoding {
+        explicit: true,
+        big_endian: true,
+    };
+
+    fn u16(self, b: [u8; 2]) -> u16 {
+        if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    }
+
+    fn u32(self, b: [u8; 4]) -> u32 {
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    fn put_u16(self, v: u16) -> [u8; 2] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    fn put_u32(self, v: u32) -> [u8; 4] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// An element header: tag, VR (explicit encodings, not for items) and length.
+    pub fn header(self, tag: u32, vr: Option<VR>, len: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity(12);
+        out.extend_from_slice(&self.put_u16((tag >> 16) as u16));
+        out.extend_from_slice(&self.put_u16(tag as u16));
+        match vr {
+            Some(vr) if self.explicit && tag >> 16 != 0xFFFE => {
+                out.extend_from_slice(&vr.to_bytes());
+                if has_long_length(vr) {
+                    out.extend_from_slice(&[0, 0]);
+                    out.extend_from_slice(&self.put_u32(len));
+                } else {
+                    // Only values we write ourselves are short here: they fit.
+                    out.extend_from_slice(&self.put_u16(u16::try_from(len).unwrap_or(0)));
+                }
+            }
+            _ => out.extend_from_slice(&self.put_u32(len)),
+        }
+        out
+    }
+}
+
+/// VRs with a 4-byte length (after 2 reserved bytes) in explicit VR encodings.
+fn has_long_length(vr: VR) -> bool {
+    use VR::*;
+    matches!(
+        vr,
+        OB | OD | OF | OL | OV | OW | SQ | SV | UC | UN | UR | UT | UV
+    )
+}
+
+/// The VR the dictionary gives a tag (implicit VR data sets carry none).
+fn dictionary_vr(tag: u32) -> Option<VR> {
+    let tag = dicom_core::Tag((tag >> 16) as u16, tag as u16);
+    let entry = dicom_dictionary_std::StandardDataDictionary.by_tag(tag)?;
+    Some(match entry.vr() {
+        VirtualVr::Exact(vr) => vr,
+        VirtualVr::Xs => VR::US,
+        VirtualVr::Ox | VirtualVr::Px | VirtualVr::Lt => VR::OW,
+        // A kind of VR added to the dictionary later: opaque bytes.
+        _ => VR::OB,
+    })
+}
+
+fn invalid(why: String) -> DicomError {
+    DicomError::Invalid(why)
+}
+
+/// An element, item or delimiter header as read.
+#[derive(Debug, Clone, Copy)]
+pub struct Header {
+    pub tag: u32,
+    /// The explicit VR, if the encoding has one (never for items).
+    pub vr: Option<VR>,
+    pub len: u32,
+    /// Where the header starts.
+    pub at: u64,
+}
+
+/// A reader that counts what it has consumed, with a few bytes that can be put back.
+pub struct Input<R> {
+    inner: R,
+    back: Vec<u8>,
+    pub pos: u64,
+    buffer: Vec<u8>,
+}
+
+impl<R: Read> Read for Input<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = if self.back.is_empty() {
+            self.inner.read(buf)?
+        } else {
+            let n = self.back.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.back[..n]);
+            self.back.drain(..n);
+            n
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// A read error: the client's bytes (400, 413) or the server's disk (500).
+pub fn read_error(e: io::Error) -> DicomError {
+    match e.kind() {
+        io::ErrorKind::FileTooLarge => DicomError::TooLarge(e.to_string()),
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
+            DicomError::Invalid(format!("cannot be read: {e}"))
+        }
+        _ => DicomError::Io(e),
+    }
+}
+
+impl<R: Read> Input<R> {
+    pub fn new(inner: R, pos: u64) -> Input<R> {
+        Input {
+            inner,
+            back: Vec::new(),
+            pos,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Puts bytes back, to be read again first.
+    pub fn unread(&mut self, bytes: &[u8]) {
+        let mut back = bytes.to_vec();
+        back.extend_from_slice(&self.back);
+        self.back = back;
+        self.pos -= bytes.len() as u64;
+    }
+
+    /// Reads until `buf` is full or the input ends; returns how much was read.
+    pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, DicomError> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_error(e)),
+            }
+        }
+        Ok(got)
+    }
+
+    fn exact<const N: usize>(&mut self, at: u64) -> Result<[u8; N], DicomError> {
+        let mut buf = [0u8; N];
+        if self.fill(&mut buf)? < N {
+            return Err(invalid(format!(
+                "the file ends inside the element header at byte {at}"
+            )));
+        }
+        Ok(buf)
+    }
+
+    /// The next header; `None` at the end of the input when that is allowed there.
+    pub fn header(
+        &mut self,
+        enc: Encoding,
+        end_allowed: bool,
+    ) -> Result<Option<Header>, DicomError> {
+        let at = self.pos;
+        let mut tag = [0u8; 4];
+        match self.fill(&mut tag)? {
+            0 if end_allowed => return Ok(None),
+            4 => {}
+            _ => {
+                return Err(invalid(format!(
+                    "the file ends inside an element or item at byte {at}"
+                )));
+            }
+        }
+        let tag = u32::from(enc.u16([tag[0], tag[1]])) << 16 | u32::from(enc.u16([tag[2], tag[3]]));
+        if tag >> 16 == 0xFFFE || !enc.explicit {
+            let len = enc.u32(self.exact(at)?);
+            return Ok(Some(Header {
+                tag,
+                vr: None,
+                len,
+                at,
+            }));
+        }
+        let code: [u8; 2] = self.exact(at)?;
+        let vr = VR::from_binary(code).ok_or_else(|| {
+            invalid(format!(
+                "unknown value representation {:?} at byte {at}",
+                String::from_utf8_lossy(&code)
+            ))
+        })?;
+        let len = if has_long_length(vr) {
+            let _reserved: [u8; 2] = self.exact(at)?;
+            enc.u32(self.exact(at)?)
+        } else {
+            u32::from(enc.u16(self.exact(at)?))
+        };
+        Ok(Some(Header {
+            tag,
+            vr: Some(vr),
+            len,
+            at,
+        }))
+    }
+
+    fn truncated(&self, len: u64, at: u64) -> DicomError {
+        invalid(format!(
+            "an element at byte {at} claims {len} bytes; the file ends before"
+        ))
+    }
+
+    /// Skips `len` bytes that must be there.
+    pub fn skip(&mut self, len: u64, at: u64) -> Result<(), DicomError> {
+        self.pass(len, at, None::<&mut io::Sink>)
+    }
+
+    /// Copies `len` bytes that must be there.
+    pub fn copy(&mut self, len: u64, at: u64, out: &mut impl Write) -> Result<(), DicomError> {
+        self.pass(len, at, Some(out))
+    }
+
+    fn pass<W: Write>(
+        &mut self,
+        len: u64,
+        at: u64,
+        mut out: Option<&mut W>,
+    ) -> Result<(), DicomError> {
+        if self.buffer.is_empty() {
+            self.buffer = vec![0u8; COPY_BUFFER];
+        }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let mut left = len;
+        let result = loop {
+            if left == 0 {
+                break Ok(());
+            }
+            let want = usize::try_from(left.min(COPY_BUFFER as u64)).unwrap_or(COPY_BUFFER);
+            let got = match self.fill(&mut buffer[..want]) {
+                Ok(got) => got,
+                Err(e) => break Err(e),
+            };
+            if let Some(out) = out.as_mut()
+                && let Err(e) = out.write_all(&buffer[..got])
+            {
+                break Err(DicomError::Io(e));
+            }
+            left -= got as u64;
+            if got < want {
+                break Err(self.truncated(len, at));
+            }
+        };
+        self.buffer = buffer;
+        result
+    }
+
+    /// A value of `len` bytes read whole, or `None` (skipped) when longer than `cap`.
+    pub fn value(&mut self, len: u32, cap: u32, at: u64) -> Result<Option<Vec<u8>>, DicomError> {
+        if len > cap {
+            self.skip(u64::from(len), at)?;
+            return Ok(None);
+        }
+        let mut value = vec![0u8; len as usize];
+        if self.fill(&mut value)? < value.len() {
+            return Err(self.truncated(u64::from(len), at));
+        }
+        Ok(Some(value))
+    }
+}
+
+/// Where a data set ends.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    /// At the end of the input (the top level).
+    Input,
+    /// At this position (an item of defined length).
+    At(u64),
+    /// At an item delimitation item (an item of undefined length).
+    Delimiter,
+}
+
+/// Raw values of the top-level texts the review shows.
+#[derive(Debug, Default)]
+pub struct Captured {
+    pub charset: Option<Vec<u8>>,
+    pub modality: Option<Vec<u8>>,
+    pub study_description: Option<Vec<u8>>,
+    pub series_description: Option<Vec<u8>>,
+}
+
+/// Rewrites one data set.
+pub struct Rewriter<'p, R, W> {
+    input: Input<R>,
+    out: W,
+    enc: Encoding,
+    profile: &'p Profile,
+    /// Inside something removed: read and checked, written nowhere.
+    discarding: bool,
+    depth: usize,
+    pub captured: Captured,
+}
+
+impl<'p, R: Read, W: Write> Rewriter<'p, R, W> {
+    pub fn new(input: Input<R>, out: W, enc: Encoding, profile: &'p Profile) -> Self {
+        Rewriter {
+            input,
+            out,
+            enc,
+            profile,
+            discarding: false,
+            depth: 0,
+            captured: Captured::default(),
+        }
+    }
+
+    /// Rewrites the top-level data set up to the end of the input; returns the writer.
+    pub fn run(mut self) -> Result<(W, Captured), DicomError> {
+        self.data_set(End::Input, true)?;
+        Ok((self.out, self.captured))
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), DicomError> {
+        if self.discarding {
+            return Ok(());
+        }
+        self.out.write_all(bytes).map_err(DicomError::Io)
+    }
+
+    fn write_header(&mut self, tag: u32, vr: Option<VR>, len: u32) -> Result<(), DicomError> {
+        let header = self.enc.header(tag, vr, len);
+        self.write(&header)
+    }
+
+    fn write_element(&mut self, tag: u32, vr: Option<VR>, value: &[u8]) -> Result<(), DicomError> {
+        let len = u32::try_from(value.len()).unwrap_or(0);
+        self.write_header(tag, vr, len)?;
+        self.write(value)
+    }
+
+    fn pass(&mut self, len: u32, at: u64) -> Result<(), DicomError> {
+        if self.discarding {
+            self.input.skip(u64::from(len), at)
+        } else {
+            self.input.copy(u64::from(len), at, &mut self.out)
+        }
+    }
+
+    /// Runs `f` with nothing written when `discard` is set.
+    fn discarding_if(
+        &mut self,
+        discard: bool,
+        f: impl FnOnce(&mut Self) -> Result<(), DicomError>,
+    ) -> Result<(), DicomError> {
+        let before = self.discarding;
+        self.discarding |= discard;
+        let result = f(self);
+        self.discarding = before;
+        result
+    }
+
+    fn data_set(&mut self, end: End, top: bool) -> Result<(), DicomError> {
+        let added = if top {
+            self.profile.added_elements()
+        } else {
+            Vec::new()
+        };
+        let mut added = added.into_iter().peekable();
+        loop {
+            if let End::At(limit) = end {
+                if self.input.pos == limit {
+                    break;
+                }
+                if self.input.pos > limit {
+                    return Err(invalid(format!(
+                        "an item ends past its declared length at byte {}",
+                        self.input.pos
+                    )));
+                }
+            }
+            let Some(h) = self.input.header(self.enc, matches!(end, End::Input))? else {
+                break;
+            };
+            if h.tag == ITEM_END && matches!(end, End::Delimiter) {
+                return Ok(());
+            }
+            if h.tag >> 16 == 0xFFFE {
+                return Err(invalid(format!(
+                    "an item or delimiter where an element should be, at byte {}",
+                    h.at
+                )));
+            }
+            while let Some((tag, vr, value)) = added.next_if(|(tag, ..)| *tag < h.tag) {
+                let vr = self.enc.explicit.then_some(vr);
+                self.write_element(tag, vr, &value)?;
+            }
+            self.element(h, top)?;
+        }
+        for (tag, vr, value) in added {
+            let vr = self.enc.explicit.then_some(vr);
+            self.write_element(tag, vr, &value)?;
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, h: Header, top: bool) -> Result<(), DicomError> {
+        if h.vr == Some(VR::UN) && h.len == UNDEFINED {
+            // A sequence of unknown type, encoded in implicit VR little endian inside
+            // (PS3.5 6.2.2): removed like every element of unknown type, walked to find its end.
+            let saved = self.enc;
+            self.enc = Encoding::IMPLICIT_LE;
+            let result = self.discarding_if(true, |s| s.items(&h));
+            self.enc = saved;
+            return result;
+        }
+        let vr = h.vr.or_else(|| dictionary_vr(h.tag));
+        let action = self.profile.action(h.tag, vr);
+        let sequence =
+            vr == Some(VR::SQ) || (h.vr.is_none() && h.len == UNDEFINED && h.tag != PIXEL_DATA);
+        if sequence {
+            return self.sequence(h, action);
+        }
+        if h.len == UNDEFINED {
+            return self.fragments(h, action);
+        }
+        self.primitive(h, vr, action, top)
+    }
+
+    fn sequence(&mut self, h: Header, action: Action) -> Result<(), DicomError> {
+        match action {
+            Action::Remove | Action::Dummy => self.discarding_if(true, |s| s.items(&h)),
+            Action::Empty => {
+                self.write_header(h.tag, h.vr, 0)?;
+                self.discarding_if(true, |s| s.items(&h))
+            }
+            Action::Keep | Action::Uid | Action::Shift => {
+                self.write_header(h.tag, h.vr, UNDEFINED)?;
+                self.items(&h)?;
+                self.write_header(SEQUENCE_END, None, 0)
+            }
+        }
+    }
+
+    /// The items of a sequence, each data set rewritten.
+    fn items(&mut self, h: &Header) -> Result<(), DicomError> {
+        if self.discarding && h.len != UNDEFINED {
+            return self.input.skip(u64::from(h.len), h.at);
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(invalid(format!(
+                "sequences are nested more than {MAX_DEPTH} deep at byte {}",
+                h.at
+            )));
+        }
+        self.depth += 1;
+        let end = (h.len != UNDEFINED).then(|| self.input.pos + u64::from(h.len));
+        loop {
+            if let Some(end) = end {
+                if self.input.pos == end {
+                    break;
+                }
+                if self.input.pos > end {
+                    return Err(invalid(format!(
+                        "a sequence ends past its declared length at byte {}",
+                        self.input.pos
+                    )));
+                }
+            }
+            let Some(item) = self.input.header(self.enc, false)? else {
+                break;
+            };
+            match item.tag {
+                SEQUENCE_END if end.is_none() => break,
+                ITEM => {
+                    self.write_header(ITEM, None, UNDEFINED)?;
+                    let inner = if item.len == UNDEFINED {
+                        End::Delimiter
+                    } else {
+                        End::At(self.input.pos + u64::from(item.len))
+                    };
+                    self.data_set(inner, false)?;
+                    self.write_header(ITEM_END, None, 0)?;
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "a sequence holds something other than items at byte {}",
+                        item.at
+                    )));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Encapsulated pixel data: an offset table and fragments, copied or dropped whole.
+    fn fragments(&mut self, h: Header, action: Action) -> Result<(), DicomError> {
+        self.discarding_if(action != Action::Keep, |s| {
+            s.write_header(h.tag, h.vr, UNDEFINED)?;
+            loop {
+                let Some(item) = s.input.header(s.enc, false)? else {
+                    break Ok(());
+                };
+                match item.tag {
+                    ITEM if item.len != UNDEFINED => {
+                        s.write_header(ITEM, None, item.len)?;
+                        s.pass(item.len, item.at)?;
+                    }
+                    SEQUENCE_END => break s.write_header(SEQUENCE_END, None, 0),
+                    _ => {
+                        break Err(invalid(format!(
+                            "encapsulated pixel data holds something other than fragments at \
+                             byte {}",
+                            item.at
+                        )));
+                    }
+                }
+            }
+        })
+    }
+
+    fn primitive(
+        &mut self,
+        h: Header,
+        vr: Option<VR>,
+        action: Action,
+        top: bool,
+    ) -> Result<(), DicomError> {
+        let dummy = vr.and_then(Profile::dummy);
+        match action {
+            Action::Remove => self.input.skip(u64::from(h.len), h.at),
+            Action::Dummy if dummy.is_some() => {
+                self.input.skip(u64::from(h.len), h.at)?;
+                self.write_element(h.tag, h.vr, dummy.unwrap_or_default())
+            }
+            Action::Empty | Action::Dummy => {
+                self.input.skip(u64::from(h.len), h.at)?;
+                self.write_header(h.tag, h.vr, 0)
+            }
+            Action::Uid | Action::Shift => {
+                let value = match self.input.value(h.len, SMALL_VALUE, h.at)? {
+                    Some(v) if action == Action::Uid => self.profile.uids(&v),
+                    Some(v) => self.profile.shift(vr.unwrap_or(VR::DA), &v),
+                    None => Vec::new(),
+                };
+                self.write_element(h.tag, h.vr, &value)
+            }
+            Action::Keep => {
+                let captured = top
+                    && !self.discarding
+                    && matches!(
+                        h.tag,
+                        CHARSET | MODALITY | STUDY_DESCRIPTION | SERIES_DESCRIPTION
+                    );
+                if captured && let Some(value) = self.input.value(h.len, SMALL_VALUE, h.at)? {
+                    self.write_element(h.tag, h.vr, &value)?;
+                    let slot = match h.tag {
+                        CHARSET => &mut self.captured.charset,
+                        MODALITY => &mut self.captured.modality,
+                        STUDY_DESCRIPTION => &mut self.captured.study_description,
+                        _ => &mut self.captured.series_description,
+                    };
+                    *slot = Some(value);
+                    return Ok(());
+                }
+                if captured {
+                    // Longer than any real description: kept in the file, not shown.
+                    return self.write_header(h.tag, h.vr, 0);
+                }
+                self.write_header(h.tag, h.vr, h.len)?;
+                self.pass(h.len, h.at)
+            }
+        }
+    }
+}
