@@ -197,9 +197,11 @@ impl Fixture {
     }
 
     /// The files in the spool directory.
+    /// Spooled uploads (each running process holds a lock file in its own spool folder).
     pub fn spooled_files(&self) -> Vec<std::path::PathBuf> {
         let mut spooled = Vec::new();
         walk(&self.app.config.spool_dir(), &mut spooled);
+        spooled.retain(|p| !p.ends_with(".lock"));
         spooled
     }
 
@@ -226,10 +228,7 @@ impl Fixture {
         let mut files = Vec::new();
         for _ in 0..50 {
             files = self.stored_files();
-            let mut spooled = Vec::new();
-            walk(&self.app.config.spool_dir(), &mut spooled);
-            // Each running process holds a lock file in its own spool folder.
-            files.extend(spooled.into_iter().filter(|p| !p.ends_with(".lock")));
+            files.extend(self.spooled_files());
             if files.is_empty() {
                 break;
             }
