@@ -266,7 +266,21 @@ pub fn chat(
     text: &str,
 ) -> AppResult<Committed> {
     let text = room::chat_text(text)?;
-    session_for_command(conn, session_id, user)?;
+    let (session, role) = session_for_command(conn, session_id, user)?;
+    if role == RoomRole::Referrer {
+        // The focus is read under the session's row lock, so that it is still the focus when
+        // the line commits.
+        diesel::update(sessions_t::table.find(session_id))
+            .set(sessions_t::last_seq.eq(sessions_t::last_seq))
+            .execute(conn)?;
+        let viewer = sessions::viewer(conn, &session, user, role)?;
+        let focused = focused_dossier(conn, session_id, i64::MAX)?;
+        if !viewer.may_chat(focused.as_deref()) {
+            return Err(AppError::forbidden(
+                "a referrer may write while one of their dossiers is under review",
+            ));
+        }
+    }
     append_event(
         conn,
         session_id,

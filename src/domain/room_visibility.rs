@@ -119,6 +119,13 @@ impl Viewer {
         }
     }
 
+    /// Whether this viewer may write a chat line while `focused` is under review. A referrer
+    /// speaks only about their own case: a line written while another dossier is in focus
+    /// would reach that dossier's referrer, with the writer's name.
+    pub fn may_chat(&self, focused: Option<&str>) -> bool {
+        self.sees_whole_room() || self.sees_about(focused)
+    }
+
     /// Whether a participant is listed to this viewer: a referrer does not see the other
     /// referrers in the room.
     pub fn sees_participant(&self, user_id: &str, role: RoomRole) -> bool {
@@ -191,6 +198,9 @@ mod tests {
         // Kinds this rule does not know yet are hidden, even about their dossier.
         assert_eq!(v.event("key_image", Some("mine")), Sight::Hidden);
         assert!(v.sees_dossier("mine") && !v.sees_dossier("theirs"));
+        assert!(v.may_chat(Some("mine")));
+        assert!(!v.may_chat(Some("theirs")) && !v.may_chat(None));
+        assert!(Viewer::WholeRoom.may_chat(None));
     }
 
     #[test]

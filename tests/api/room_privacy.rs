@@ -123,6 +123,16 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
         "Operate on B",
     )
     .await;
+    // A referrer speaks only while their own case is under review.
+    a.refused(
+        json!({"type": "chat", "text": "Case A: is it my turn?"}),
+        "forbidden",
+    )
+    .await;
+    let thanks = b
+        .ok(json!({"type": "chat", "text": "Case B: thank you"}))
+        .await;
+    assert_eq!(thanks["seq"], 5);
     let a_seqs = discuss(
         &mut chair,
         &mut voters,
@@ -132,21 +142,30 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
     )
     .await;
     assert_eq!(b_seqs, [1, 2, 3, 4]);
-    assert_eq!(a_seqs, [5, 6, 7, 8]);
+    assert_eq!(a_seqs, [6, 7, 8, 9]);
+    let own = a
+        .ok(json!({"type": "chat", "text": "Case A: thank you"}))
+        .await;
+    assert_eq!(own["seq"], 10);
+    b.refused(
+        json!({"type": "chat", "text": "Case B: and now?"}),
+        "forbidden",
+    )
+    .await;
     let a_live: Vec<Value> = {
-        a.event(8).await;
+        a.event(10).await;
         a.events.clone()
     };
     let b_live: Vec<Value> = {
-        b.event(8).await;
+        b.event(10).await;
         b.events.clone()
     };
     let seqs = |events: &[Value]| -> Vec<i64> {
         events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
     };
     // Gap-free for everyone; the other case's events are hidden or blanked.
-    assert_eq!(seqs(&a_live), (1..=8).collect::<Vec<_>>());
-    assert_eq!(seqs(&b_live), (1..=8).collect::<Vec<_>>());
+    assert_eq!(seqs(&a_live), (1..=10).collect::<Vec<_>>());
+    assert_eq!(seqs(&b_live), (1..=10).collect::<Vec<_>>());
     assert_eq!(
         types(&a_live),
         [
@@ -154,10 +173,12 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "hidden",
             "hidden",
             "hidden",
+            "hidden",
             "focus",
             "chat",
             "vote_opened",
-            "vote_closed"
+            "vote_closed",
+            "chat"
         ]
     );
     assert_eq!(
@@ -167,7 +188,9 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "chat",
             "vote_opened",
             "vote_closed",
+            "chat",
             "focus",
+            "hidden",
             "hidden",
             "hidden",
             "hidden"
@@ -175,18 +198,19 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
     );
     assert_eq!(a_live[0]["dossier_id"], Value::Null);
     assert_eq!(a_live[0]["by"]["id"], m.chair.id.as_str());
-    assert_eq!(a_live[4]["dossier_id"], mine.as_str());
-    assert_eq!(b_live[4]["dossier_id"], Value::Null);
-    for hidden in a_live[1..4].iter().chain(&b_live[5..8]) {
+    assert_eq!(a_live[5]["dossier_id"], mine.as_str());
+    assert_eq!(b_live[5]["dossier_id"], Value::Null);
+    for hidden in a_live[1..5].iter().chain(&b_live[6..10]) {
         let keys: Vec<&String> = hidden.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["at", "seq", "type"], "{hidden}");
         assert!(hidden["at"].is_string());
     }
     // Their own decision, whole, with its ballots; nobody else's.
-    let decision = &a_live[7]["decision"];
+    let decision = &a_live[8]["decision"];
     assert_eq!(decision["dossier_id"], mine.as_str());
     assert_eq!(decision["ballots"].as_array().unwrap().len(), 3);
-    assert_eq!(a_live[5]["text"], "Case A: stable lesion");
+    assert_eq!(a_live[6]["text"], "Case A: stable lesion");
+    assert_eq!(b_live[4]["text"], "Case B: thank you");
     let a_text = everything(&a);
     let b_text = everything(&b);
     for secret in [theirs.as_str(), other.id.as_str(), "Case B", "Operate on B"] {
@@ -216,7 +240,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
 
     // The board sees everything, as before: the chair's copy is whole.
     let chair_events = {
-        chair.event(8).await;
+        chair.event(10).await;
         chair.events.clone()
     };
     assert_eq!(
@@ -226,10 +250,12 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "chat",
             "vote_opened",
             "vote_closed",
+            "chat",
             "focus",
             "chat",
             "vote_opened",
-            "vote_closed"
+            "vote_closed",
+            "chat"
         ]
     );
     assert_eq!(chair_events[0]["dossier_id"], theirs.as_str());
@@ -240,7 +266,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             .len(),
         3
     );
-    assert_eq!(chair_events[7], a_live[7]);
+    assert_eq!(chair_events[8], a_live[8]);
     let presence = chair
         .log
         .iter()
@@ -251,7 +277,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
 
     // The replay from 0 and `/events` show A exactly what the live feed showed.
     let (mut again, _) = Ws::join(&app.url, &m.session, &m.referrer.token, Some(0)).await;
-    again.event(8).await;
+    again.event(10).await;
     assert_eq!(again.events, a_live);
     let log = app
         .get(
