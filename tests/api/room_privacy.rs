@@ -13,6 +13,7 @@ use crate::ws::Ws;
 on_both!(
     referrers_see_only_their_own_case,
     room_and_session_reads_are_audited,
+    older_events_are_given_their_dossier,
 );
 
 /// The meeting of `live.rs` with a second referrer, B, whose dossier is on the same agenda.
@@ -436,4 +437,98 @@ async fn room_and_session_reads_are_audited(backend: Backend) {
         .await
         .unwrap();
     assert!(rows.iter().all(|r| r.hash == r.expected_hash()));
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
+struct EventDossier {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    dossier_id: Option<String>,
+}
+
+async fn event_dossiers(app: &TestApp, session: &str) -> Vec<EventDossier> {
+    let sql = format!(
+        "SELECT seq, dossier_id FROM room_events WHERE session_id = '{session}' ORDER BY seq"
+    );
+    app.db
+        .read(move |conn| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query(sql).load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// The migration that added `room_events.dossier_id` fills it for events logged before: the
+/// same values as the service writes now.
+async fn older_events_are_given_their_dossier(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let TwoCases {
+        m, other_dossier, ..
+    } = two_cases(&app).await;
+    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let mut voters = Vec::new();
+    for s in &m.specialists {
+        voters.push(Ws::join(&app.url, &m.session, &s.token, None).await.0);
+    }
+    chair
+        .ok(json!({"type": "chat", "text": "before any focus"}))
+        .await;
+    discuss(&mut chair, &mut voters, &other_dossier, "on B", "B").await;
+    discuss(&mut chair, &mut voters, &m.dossier, "on A", "A").await;
+    let written = event_dossiers(&app, &m.session).await;
+    let about = |d: &str| Some(d.to_string());
+    let expected: Vec<Option<String>> = [
+        None,
+        about(&other_dossier),
+        about(&other_dossier),
+        about(&other_dossier),
+        about(&other_dossier),
+        about(&m.dossier),
+        about(&m.dossier),
+        about(&m.dossier),
+        about(&m.dossier),
+    ]
+    .into();
+    assert_eq!(
+        written
+            .iter()
+            .map(|e| e.dossier_id.clone())
+            .collect::<Vec<_>>(),
+        expected
+    );
+
+    // As if these rows predated the column: the migration's backfill finds the same.
+    let up = match backend {
+        Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/2026-11-30-000101_room_event_dossier/up.sql")
+        }
+        Backend::Postgres => {
+            include_str!("../../migrations/postgres/2026-11-30-000101_room_event_dossier/up.sql")
+        }
+    };
+    let backfill: Vec<String> = up
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| s.starts_with("UPDATE"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(backfill.len(), 2);
+    app.db
+        .read(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("UPDATE room_events SET dossier_id = NULL").execute(conn)?;
+            for statement in &backfill {
+                diesel::sql_query(statement.as_str()).execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(event_dossiers(&app, &m.session).await, written);
 }
