@@ -124,16 +124,16 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
         "Operate on B",
     )
     .await;
-    // A referrer speaks only while their own case is under review.
-    a.refused(
-        json!({"type": "chat", "text": "Case A: is it my turn?"}),
-        "forbidden",
-    )
-    .await;
+    // A referrer writing while another case is in focus reaches the board, not that case's
+    // referrer; they read their own line.
+    let early = a
+        .ok(json!({"type": "chat", "text": "Case A: is it my turn?"}))
+        .await;
+    assert_eq!(early["seq"], 5);
     let thanks = b
         .ok(json!({"type": "chat", "text": "Case B: thank you"}))
         .await;
-    assert_eq!(thanks["seq"], 5);
+    assert_eq!(thanks["seq"], 6);
     let a_seqs = discuss(
         &mut chair,
         &mut voters,
@@ -143,30 +143,29 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
     )
     .await;
     assert_eq!(b_seqs, [1, 2, 3, 4]);
-    assert_eq!(a_seqs, [6, 7, 8, 9]);
+    assert_eq!(a_seqs, [7, 8, 9, 10]);
     let own = a
         .ok(json!({"type": "chat", "text": "Case A: thank you"}))
         .await;
-    assert_eq!(own["seq"], 10);
-    b.refused(
-        json!({"type": "chat", "text": "Case B: and now?"}),
-        "forbidden",
-    )
-    .await;
+    assert_eq!(own["seq"], 11);
+    let late = b
+        .ok(json!({"type": "chat", "text": "Case B: and now?"}))
+        .await;
+    assert_eq!(late["seq"], 12);
     let a_live: Vec<Value> = {
-        a.event(10).await;
+        a.event(12).await;
         a.events.clone()
     };
     let b_live: Vec<Value> = {
-        b.event(10).await;
+        b.event(12).await;
         b.events.clone()
     };
     let seqs = |events: &[Value]| -> Vec<i64> {
         events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
     };
     // Gap-free for everyone; the other case's events are hidden or blanked.
-    assert_eq!(seqs(&a_live), (1..=10).collect::<Vec<_>>());
-    assert_eq!(seqs(&b_live), (1..=10).collect::<Vec<_>>());
+    assert_eq!(seqs(&a_live), (1..=12).collect::<Vec<_>>());
+    assert_eq!(seqs(&b_live), (1..=12).collect::<Vec<_>>());
     assert_eq!(
         types(&a_live),
         [
@@ -174,12 +173,14 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "hidden",
             "hidden",
             "hidden",
+            "chat",
             "hidden",
             "focus",
             "chat",
             "vote_opened",
             "vote_closed",
-            "chat"
+            "chat",
+            "hidden"
         ]
     );
     assert_eq!(
@@ -189,29 +190,36 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "chat",
             "vote_opened",
             "vote_closed",
+            "hidden",
             "chat",
             "focus",
             "hidden",
             "hidden",
             "hidden",
-            "hidden"
+            "hidden",
+            "chat"
         ]
     );
     assert_eq!(a_live[0]["dossier_id"], Value::Null);
     assert_eq!(a_live[0]["by"]["id"], m.chair.id.as_str());
-    assert_eq!(a_live[5]["dossier_id"], mine.as_str());
-    assert_eq!(b_live[5]["dossier_id"], Value::Null);
-    for hidden in a_live[1..5].iter().chain(&b_live[6..10]) {
+    assert_eq!(a_live[6]["dossier_id"], mine.as_str());
+    assert_eq!(b_live[6]["dossier_id"], Value::Null);
+    let hidden_from_a = [1, 2, 3, 5, 11].map(|i| &a_live[i]);
+    let hidden_from_b = [4, 7, 8, 9, 10].map(|i| &b_live[i]);
+    for hidden in hidden_from_a.into_iter().chain(hidden_from_b) {
         let keys: Vec<&String> = hidden.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["at", "seq", "type"], "{hidden}");
         assert!(hidden["at"].is_string());
     }
     // Their own decision, whole, with its ballots; nobody else's.
-    let decision = &a_live[8]["decision"];
+    let decision = &a_live[9]["decision"];
     assert_eq!(decision["dossier_id"], mine.as_str());
     assert_eq!(decision["ballots"].as_array().unwrap().len(), 3);
-    assert_eq!(a_live[6]["text"], "Case A: stable lesion");
-    assert_eq!(b_live[4]["text"], "Case B: thank you");
+    assert_eq!(a_live[7]["text"], "Case A: stable lesion");
+    // Their own lines, whenever written.
+    assert_eq!(a_live[4]["text"], "Case A: is it my turn?");
+    assert_eq!(b_live[5]["text"], "Case B: thank you");
+    assert_eq!(b_live[11]["text"], "Case B: and now?");
     let a_text = everything(&a);
     let b_text = everything(&b);
     for secret in [theirs.as_str(), other.id.as_str(), "Case B", "Operate on B"] {
@@ -241,7 +249,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
 
     // The board sees everything, as before: the chair's copy is whole.
     let chair_events = {
-        chair.event(10).await;
+        chair.event(12).await;
         chair.events.clone()
     };
     assert_eq!(
@@ -252,10 +260,12 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "vote_opened",
             "vote_closed",
             "chat",
+            "chat",
             "focus",
             "chat",
             "vote_opened",
             "vote_closed",
+            "chat",
             "chat"
         ]
     );
@@ -267,7 +277,8 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             .len(),
         3
     );
-    assert_eq!(chair_events[8], a_live[8]);
+    assert_eq!(chair_events[9], a_live[9]);
+    assert_eq!(chair_events[4], a_live[4]);
     let presence = chair
         .log
         .iter()
@@ -278,7 +289,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
 
     // The replay from 0 and `/events` show A exactly what the live feed showed.
     let (mut again, _) = Ws::join(&app.url, &m.session, &m.referrer.token, Some(0)).await;
-    again.event(10).await;
+    again.event(12).await;
     assert_eq!(again.events, a_live);
     let log = app
         .get(
