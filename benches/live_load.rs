@@ -128,6 +128,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
     let binary = Path::new(env!("CARGO_BIN_EXE_consilium"));
+    // With `--users`, one simulated user holds several connections (in different rooms): the
+    // per-user cap must let them all in.
+    let users = args
+        .users
+        .unwrap_or(args.connections)
+        .clamp(1, args.connections);
+    let max_per_user = args.connections.div_ceil(users).max(8).to_string();
     let mut servers = Vec::new();
     for i in 0..args.instances {
         let data = dir.path().join(format!("instance-{i}"));
@@ -136,10 +143,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
             binary,
             &data,
             &url,
-            &[(
-                "CONSILIUM_JWT_SECRET",
-                "load-test-secret-load-test-secret-0123456789",
-            )],
+            &[
+                (
+                    "CONSILIUM_JWT_SECRET",
+                    "load-test-secret-load-test-secret-0123456789",
+                ),
+                ("CONSILIUM_MAX_LIVE_CONNECTIONS_PER_USER", &max_per_user),
+            ],
         )?);
     }
     let api = servers[0].url.clone();

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
-use super::room::{self, About, Committed, VoteRow};
+use super::room::{self, Committed, VoteRow};
 use super::schema::{board_members, decisions, dossiers};
 use super::sessions::{self, SessionRow};
 use super::users::UserRow;
@@ -169,7 +169,7 @@ fn decide(
         &session.id,
         chair,
         EventKind::VoteClosed,
-        About::Dossier(&vote.dossier_id),
+        Some(&vote.dossier_id),
         json!({ "vote_id": vote.id, "decision": body }),
     )?;
     room::mark_vote_closed(conn, &vote.id, committed.seq)?;

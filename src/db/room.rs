@@ -27,20 +27,12 @@ pub struct Committed {
     pub session_id: String,
     pub seq: i64,
     pub kind: String,
-    /// The dossier the event is about (see [`About`]), if any.
+    /// The dossier the event is about, if any: the one a focus or a vote names; for a chat
+    /// line, the one in focus when it was written (`Viewer::chat_about`). Stored with the
+    /// event so that each viewer is shown only what they may see (`domain::room_visibility`).
     pub dossier_id: Option<String>,
+    pub author_id: String,
     pub payload: String,
-}
-
-/// Which dossier a new event is about, stored with it so that each viewer can be shown only
-/// what they may see (`domain::room_visibility`).
-#[derive(Debug, Clone, Copy)]
-pub enum About<'a> {
-    /// The dossier the event names (a focus, a vote).
-    Dossier(&'a str),
-    /// The dossier in focus when the event commits (a chat line), read under the session's
-    /// row lock so that no focus can slip in between.
-    Focus,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -114,7 +106,7 @@ pub fn append_event(
     session_id: &str,
     author: &UserRow,
     kind: EventKind,
-    about: About<'_>,
+    about: Option<&str>,
     fields: Value,
 ) -> AppResult<Committed> {
     let bumped = diesel::update(sessions_t::table.find(session_id))
@@ -134,10 +126,7 @@ pub fn append_event(
         .find(session_id)
         .select(sessions_t::last_seq)
         .first(conn)?;
-    let dossier_id = match about {
-        About::Dossier(d) => Some(d.to_string()),
-        About::Focus => focused_dossier(conn, session_id, seq)?,
-    };
+    let dossier_id = about.map(str::to_string);
     let kind = kind.as_str();
     let at = now();
     let mut event = Map::new();
@@ -169,6 +158,7 @@ pub fn append_event(
         seq,
         kind: kind.to_string(),
         dossier_id,
+        author_id: author.id.clone(),
         payload,
     })
 }
@@ -206,7 +196,7 @@ pub fn events_between(
     upto: i64,
     limit: i64,
 ) -> AppResult<Vec<Committed>> {
-    let rows: Vec<(i64, String, Option<String>, String)> = room_events::table
+    let rows: Vec<(i64, String, Option<String>, String, String)> = room_events::table
         .filter(room_events::session_id.eq(session_id))
         .filter(room_events::seq.gt(after))
         .filter(room_events::seq.le(upto))
@@ -216,16 +206,18 @@ pub fn events_between(
             room_events::seq,
             room_events::kind,
             room_events::dossier_id,
+            room_events::author_id,
             room_events::payload,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(seq, kind, dossier_id, payload)| Committed {
+        .map(|(seq, kind, dossier_id, author_id, payload)| Committed {
             session_id: session_id.to_string(),
             seq,
             kind,
             dossier_id,
+            author_id,
             payload,
         })
         .collect())
@@ -266,13 +258,20 @@ pub fn chat(
     text: &str,
 ) -> AppResult<Committed> {
     let text = room::chat_text(text)?;
-    session_for_command(conn, session_id, user)?;
+    let (session, role) = session_for_command(conn, session_id, user)?;
+    // The focus is read under the session's row lock (which appending takes too), so that it
+    // is still the focus when the line commits.
+    diesel::update(sessions_t::table.find(session_id))
+        .set(sessions_t::last_seq.eq(sessions_t::last_seq))
+        .execute(conn)?;
+    let focused = focused_dossier(conn, session_id, i64::MAX)?;
+    let about = sessions::viewer(conn, &session, user, role)?.chat_about(focused.as_deref());
     append_event(
         conn,
         session_id,
         user,
         EventKind::Chat,
-        About::Focus,
+        about.as_deref(),
         json!({ "text": text }),
     )
 }
@@ -293,7 +292,7 @@ pub fn focus(
         session_id,
         user,
         EventKind::Focus,
-        About::Dossier(dossier_id),
+        Some(dossier_id),
         json!({ "dossier_id": dossier_id }),
     )
 }
@@ -336,7 +335,7 @@ pub fn open_vote(
         session_id,
         user,
         EventKind::VoteOpened,
-        About::Dossier(dossier_id),
+        Some(dossier_id),
         json!({ "vote": vote_json }),
     )?;
     diesel::insert_into(votes::table)

@@ -9,7 +9,9 @@
 //!   page knows their case left the screen without learning which case replaced it;
 //! - `vote_opened`, `vote_closed` and `tally` of votes on their dossiers only;
 //! - chat written while one of their dossiers was in focus (the log stores, with each event,
-//!   the dossier it is about: for chat, the one in focus when the line was written);
+//!   the dossier it is about: for chat, the one in focus when the line was written), and their
+//!   own lines. A line a referrer writes while another dossier is in focus is about no dossier:
+//!   the board reads it, that dossier's referrer does not (it would tell them who else is here);
 //! - every other durable event as `{"type":"hidden","seq","at"}`, so that `seq` stays gap-free
 //!   (a gap tells a client it missed something); kinds added later are hidden by default;
 //! - other referrers are left out of their presence lists and agendas: a referrer's name or a
@@ -100,12 +102,14 @@ impl Viewer {
         about.is_some_and(|d| self.sees_dossier(d))
     }
 
-    /// How a durable event of `kind` (as stored) about `about` is shown. An event about no
-    /// dossier (chat before the first focus, or an old row whose dossier could not be told)
-    /// is hidden from referrers.
-    pub fn event(&self, kind: &str, about: Option<&str>) -> Sight {
-        if self.sees_whole_room() {
-            return Sight::Whole;
+    /// How a durable event of `kind` (as stored) about `about`, written by `author`, is shown.
+    /// An event about no dossier (chat before the first focus, or an old row whose dossier
+    /// could not be told) is hidden from referrers, but for its author.
+    pub fn event(&self, kind: &str, about: Option<&str>, author: &str) -> Sight {
+        match self {
+            Viewer::WholeRoom => return Sight::Whole,
+            Viewer::Referrer { user_id, .. } if user_id == author => return Sight::Whole,
+            Viewer::Referrer { .. } => {}
         }
         match kind.parse::<EventKind>() {
             Ok(EventKind::Focus) if self.sees_about(about) => Sight::Whole,
@@ -117,6 +121,13 @@ impl Viewer {
             }
             _ => Sight::Hidden,
         }
+    }
+
+    /// The dossier a chat line this viewer writes while `focused` is under review is about:
+    /// the focused one, unless a referrer writes while another's dossier is in focus (then
+    /// none: the line would otherwise reach that dossier's referrer, with the writer's name).
+    pub fn chat_about(&self, focused: Option<&str>) -> Option<String> {
+        focused.filter(|d| self.sees_dossier(d)).map(str::to_string)
     }
 
     /// Whether a participant is listed to this viewer: a referrer does not see the other
@@ -165,8 +176,12 @@ mod tests {
             let v = Viewer::of(role, false, "u", ["d1".to_string()]);
             assert_eq!(v, Viewer::WholeRoom);
             for kind in ["chat", "focus", "vote_opened", "vote_closed", "later_kind"] {
-                assert_eq!(v.event(kind, None), Sight::Whole, "{role} {kind}");
-                assert_eq!(v.event(kind, Some("other")), Sight::Whole);
+                assert_eq!(
+                    v.event(kind, None, "someone"),
+                    Sight::Whole,
+                    "{role} {kind}"
+                );
+                assert_eq!(v.event(kind, Some("other"), "someone"), Sight::Whole);
             }
             assert!(v.sees_dossier("anything"));
             assert!(v.sees_participant("someone", RoomRole::Referrer));
@@ -180,17 +195,39 @@ mod tests {
         let v = referrer(&["mine", "mine-too"]);
         assert!(!v.sees_whole_room());
         assert_eq!(v.referrer_id(), Some("ref-a"));
-        assert_eq!(v.event("focus", Some("mine")), Sight::Whole);
-        assert_eq!(v.event("focus", Some("theirs")), Sight::FocusElsewhere);
-        assert_eq!(v.event("focus", None), Sight::FocusElsewhere);
+        assert_eq!(v.event("focus", Some("mine"), "chair"), Sight::Whole);
+        assert_eq!(
+            v.event("focus", Some("theirs"), "chair"),
+            Sight::FocusElsewhere
+        );
+        assert_eq!(v.event("focus", None, "chair"), Sight::FocusElsewhere);
         for kind in ["vote_opened", "vote_closed", "chat"] {
-            assert_eq!(v.event(kind, Some("mine-too")), Sight::Whole, "{kind}");
-            assert_eq!(v.event(kind, Some("theirs")), Sight::Hidden, "{kind}");
-            assert_eq!(v.event(kind, None), Sight::Hidden, "{kind}");
+            assert_eq!(
+                v.event(kind, Some("mine-too"), "chair"),
+                Sight::Whole,
+                "{kind}"
+            );
+            assert_eq!(
+                v.event(kind, Some("theirs"), "chair"),
+                Sight::Hidden,
+                "{kind}"
+            );
+            assert_eq!(v.event(kind, None, "someone"), Sight::Hidden, "{kind}");
         }
         // Kinds this rule does not know yet are hidden, even about their dossier.
-        assert_eq!(v.event("key_image", Some("mine")), Sight::Hidden);
+        assert_eq!(v.event("key_image", Some("mine"), "chair"), Sight::Hidden);
         assert!(v.sees_dossier("mine") && !v.sees_dossier("theirs"));
+        assert_eq!(v.chat_about(Some("mine")).as_deref(), Some("mine"));
+        assert_eq!(v.chat_about(Some("theirs")), None);
+        assert_eq!(v.chat_about(None), None);
+        assert_eq!(
+            Viewer::WholeRoom.chat_about(Some("theirs")).as_deref(),
+            Some("theirs")
+        );
+        // Their own lines, whatever they are about.
+        assert_eq!(v.event("chat", None, "ref-a"), Sight::Whole);
+        assert_eq!(v.event("chat", Some("theirs"), "ref-a"), Sight::Whole);
+        assert_eq!(v.event("chat", None, "ref-b"), Sight::Hidden);
     }
 
     #[test]

@@ -197,7 +197,8 @@ pub async fn close_session(
     Ok(web::Json(Session::from(record)))
 }
 
-/// The durable room log, oldest first, for anyone who may join the room.
+/// The durable room log, oldest first, for anyone who may join the room, as the room shows it
+/// to them: a referrer sees their own dossiers' events, the others as `hidden` (seq and time).
 #[utoipa::path(get, path = "/api/sessions/{id}/events", tag = "sessions", security(("bearer" = [])),
     params(("id" = String, Path, description = "Session id"), EventsQuery),
     responses(

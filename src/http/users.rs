@@ -143,6 +143,8 @@ pub async fn update_user(
         ));
     }
     let disabling = patch.disabled == Some(true);
+    // An administrator who becomes a clinician may lose rooms they were in.
+    let role_changed = patch.role.is_some() && !disabling;
     let target = id.clone();
     let user = state
         .db
@@ -151,6 +153,8 @@ pub async fn update_user(
             if disabling {
                 users::revoke_all_tokens(conn, &id)?;
                 crate::db::room::notify(conn, &format!("u:{id}"))?;
+            } else if role_changed {
+                crate::db::room::announce_access_change(conn, &id)?;
             }
             audit::record(
                 conn,
@@ -167,6 +171,8 @@ pub async fn update_user(
         .await?;
     if disabling {
         state.hub.deliver(Note::UserRevoked { user_id: target });
+    } else if role_changed {
+        state.hub.deliver(Note::AccessChanged { user_id: target });
     }
     Ok(web::Json(User::from(&user)))
 }

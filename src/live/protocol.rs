@@ -285,7 +285,7 @@ pub fn presence(participants: Value) -> String {
 /// committed text itself, else the text to send instead. Hidden events keep their `seq` and
 /// time, so that the sequence stays gap-free.
 pub fn event_for(viewer: &Viewer, event: &Committed) -> Option<String> {
-    let sight = viewer.event(&event.kind, event.dossier_id.as_deref());
+    let sight = viewer.event(&event.kind, event.dossier_id.as_deref(), &event.author_id);
     if sight == Sight::Whole {
         return None;
     }
@@ -422,6 +422,7 @@ mod tests {
             seq: 7,
             kind: kind.into(),
             dossier_id: dossier.map(str::to_string),
+            author_id: "chair".into(),
             payload: payload.to_string(),
         }
     }

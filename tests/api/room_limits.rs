@@ -51,7 +51,9 @@ async fn removed_members_leave_the_room(backend: Backend) {
     app.add_member(&m.admin, &m.board, &co_chair, "coordinator")
         .await;
 
+    let other_admin = app.admin().await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let (mut admin_ws, _) = Ws::join(&far_url, &m.session, &other_admin.token, None).await;
     let (mut gone_ws, _) = Ws::join(&far_url, &m.session, &gone.token, None).await;
     let (mut demoted_ws, welcome) = Ws::join(&app.url, &m.session, &demoted.token, None).await;
     assert_eq!(welcome["session"]["agenda"].as_array().unwrap().len(), 2);
@@ -83,7 +85,7 @@ async fn removed_members_leave_the_room(backend: Backend) {
     .expect(204);
     assert_eq!(demoted_ws.closed().await, Ended::Closed(4403));
     // (Their old connection's presence, as a member, is gone first.)
-    wait_for_presence_rows(&app, 3).await;
+    wait_for_presence_rows(&app, 4).await;
     let (_back, welcome) = Ws::join(&app.url, &m.session, &demoted.token, Some(0)).await;
     let agenda = welcome["session"]["agenda"].as_array().unwrap();
     assert_eq!(agenda.len(), 1);
@@ -108,6 +110,17 @@ async fn removed_members_leave_the_room(backend: Backend) {
             "forbidden",
         )
         .await;
+
+    // So does an administrator who is made a clinician: outside the board, they may no longer
+    // enter.
+    app.patch(
+        &format!("/api/users/{}", other_admin.id),
+        Some(&m.admin.token),
+        json!({"role": "clinician"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(admin_ws.closed().await, Ended::Closed(4403));
 
     // Nobody else was touched.
     still_in_the_room(&mut chair, &mut stays_ws, "after").await;

@@ -13,6 +13,7 @@ use crate::ws::Ws;
 on_both!(
     referrers_see_only_their_own_case,
     room_and_session_reads_are_audited,
+    older_events_are_given_their_dossier,
 );
 
 /// The meeting of `live.rs` with a second referrer, B, whose dossier is on the same agenda.
@@ -123,6 +124,16 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
         "Operate on B",
     )
     .await;
+    // A referrer writing while another case is in focus reaches the board, not that case's
+    // referrer; they read their own line.
+    let early = a
+        .ok(json!({"type": "chat", "text": "Case A: is it my turn?"}))
+        .await;
+    assert_eq!(early["seq"], 5);
+    let thanks = b
+        .ok(json!({"type": "chat", "text": "Case B: thank you"}))
+        .await;
+    assert_eq!(thanks["seq"], 6);
     let a_seqs = discuss(
         &mut chair,
         &mut voters,
@@ -132,21 +143,29 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
     )
     .await;
     assert_eq!(b_seqs, [1, 2, 3, 4]);
-    assert_eq!(a_seqs, [5, 6, 7, 8]);
+    assert_eq!(a_seqs, [7, 8, 9, 10]);
+    let own = a
+        .ok(json!({"type": "chat", "text": "Case A: thank you"}))
+        .await;
+    assert_eq!(own["seq"], 11);
+    let late = b
+        .ok(json!({"type": "chat", "text": "Case B: and now?"}))
+        .await;
+    assert_eq!(late["seq"], 12);
     let a_live: Vec<Value> = {
-        a.event(8).await;
+        a.event(12).await;
         a.events.clone()
     };
     let b_live: Vec<Value> = {
-        b.event(8).await;
+        b.event(12).await;
         b.events.clone()
     };
     let seqs = |events: &[Value]| -> Vec<i64> {
         events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
     };
     // Gap-free for everyone; the other case's events are hidden or blanked.
-    assert_eq!(seqs(&a_live), (1..=8).collect::<Vec<_>>());
-    assert_eq!(seqs(&b_live), (1..=8).collect::<Vec<_>>());
+    assert_eq!(seqs(&a_live), (1..=12).collect::<Vec<_>>());
+    assert_eq!(seqs(&b_live), (1..=12).collect::<Vec<_>>());
     assert_eq!(
         types(&a_live),
         [
@@ -154,10 +173,14 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "hidden",
             "hidden",
             "hidden",
+            "chat",
+            "hidden",
             "focus",
             "chat",
             "vote_opened",
-            "vote_closed"
+            "vote_closed",
+            "chat",
+            "hidden"
         ]
     );
     assert_eq!(
@@ -167,26 +190,36 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "chat",
             "vote_opened",
             "vote_closed",
+            "hidden",
+            "chat",
             "focus",
             "hidden",
             "hidden",
-            "hidden"
+            "hidden",
+            "hidden",
+            "chat"
         ]
     );
     assert_eq!(a_live[0]["dossier_id"], Value::Null);
     assert_eq!(a_live[0]["by"]["id"], m.chair.id.as_str());
-    assert_eq!(a_live[4]["dossier_id"], mine.as_str());
-    assert_eq!(b_live[4]["dossier_id"], Value::Null);
-    for hidden in a_live[1..4].iter().chain(&b_live[5..8]) {
+    assert_eq!(a_live[6]["dossier_id"], mine.as_str());
+    assert_eq!(b_live[6]["dossier_id"], Value::Null);
+    let hidden_from_a = [1, 2, 3, 5, 11].map(|i| &a_live[i]);
+    let hidden_from_b = [4, 7, 8, 9, 10].map(|i| &b_live[i]);
+    for hidden in hidden_from_a.into_iter().chain(hidden_from_b) {
         let keys: Vec<&String> = hidden.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["at", "seq", "type"], "{hidden}");
         assert!(hidden["at"].is_string());
     }
     // Their own decision, whole, with its ballots; nobody else's.
-    let decision = &a_live[7]["decision"];
+    let decision = &a_live[9]["decision"];
     assert_eq!(decision["dossier_id"], mine.as_str());
     assert_eq!(decision["ballots"].as_array().unwrap().len(), 3);
-    assert_eq!(a_live[5]["text"], "Case A: stable lesion");
+    assert_eq!(a_live[7]["text"], "Case A: stable lesion");
+    // Their own lines, whenever written.
+    assert_eq!(a_live[4]["text"], "Case A: is it my turn?");
+    assert_eq!(b_live[5]["text"], "Case B: thank you");
+    assert_eq!(b_live[11]["text"], "Case B: and now?");
     let a_text = everything(&a);
     let b_text = everything(&b);
     for secret in [theirs.as_str(), other.id.as_str(), "Case B", "Operate on B"] {
@@ -216,7 +249,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
 
     // The board sees everything, as before: the chair's copy is whole.
     let chair_events = {
-        chair.event(8).await;
+        chair.event(12).await;
         chair.events.clone()
     };
     assert_eq!(
@@ -226,10 +259,14 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             "chat",
             "vote_opened",
             "vote_closed",
+            "chat",
+            "chat",
             "focus",
             "chat",
             "vote_opened",
-            "vote_closed"
+            "vote_closed",
+            "chat",
+            "chat"
         ]
     );
     assert_eq!(chair_events[0]["dossier_id"], theirs.as_str());
@@ -240,7 +277,8 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
             .len(),
         3
     );
-    assert_eq!(chair_events[7], a_live[7]);
+    assert_eq!(chair_events[9], a_live[9]);
+    assert_eq!(chair_events[4], a_live[4]);
     let presence = chair
         .log
         .iter()
@@ -251,7 +289,7 @@ async fn referrers_see_only_their_own_case(backend: Backend) {
 
     // The replay from 0 and `/events` show A exactly what the live feed showed.
     let (mut again, _) = Ws::join(&app.url, &m.session, &m.referrer.token, Some(0)).await;
-    again.event(8).await;
+    again.event(12).await;
     assert_eq!(again.events, a_live);
     let log = app
         .get(
@@ -410,4 +448,98 @@ async fn room_and_session_reads_are_audited(backend: Backend) {
         .await
         .unwrap();
     assert!(rows.iter().all(|r| r.hash == r.expected_hash()));
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
+struct EventDossier {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    dossier_id: Option<String>,
+}
+
+async fn event_dossiers(app: &TestApp, session: &str) -> Vec<EventDossier> {
+    let sql = format!(
+        "SELECT seq, dossier_id FROM room_events WHERE session_id = '{session}' ORDER BY seq"
+    );
+    app.db
+        .read(move |conn| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query(sql).load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// The migration that added `room_events.dossier_id` fills it for events logged before: the
+/// same values as the service writes now.
+async fn older_events_are_given_their_dossier(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let TwoCases {
+        m, other_dossier, ..
+    } = two_cases(&app).await;
+    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let mut voters = Vec::new();
+    for s in &m.specialists {
+        voters.push(Ws::join(&app.url, &m.session, &s.token, None).await.0);
+    }
+    chair
+        .ok(json!({"type": "chat", "text": "before any focus"}))
+        .await;
+    discuss(&mut chair, &mut voters, &other_dossier, "on B", "B").await;
+    discuss(&mut chair, &mut voters, &m.dossier, "on A", "A").await;
+    let written = event_dossiers(&app, &m.session).await;
+    let about = |d: &str| Some(d.to_string());
+    let expected: Vec<Option<String>> = [
+        None,
+        about(&other_dossier),
+        about(&other_dossier),
+        about(&other_dossier),
+        about(&other_dossier),
+        about(&m.dossier),
+        about(&m.dossier),
+        about(&m.dossier),
+        about(&m.dossier),
+    ]
+    .into();
+    assert_eq!(
+        written
+            .iter()
+            .map(|e| e.dossier_id.clone())
+            .collect::<Vec<_>>(),
+        expected
+    );
+
+    // As if these rows predated the column: the migration's backfill finds the same.
+    let up = match backend {
+        Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/2026-11-30-000101_room_event_dossier/up.sql")
+        }
+        Backend::Postgres => {
+            include_str!("../../migrations/postgres/2026-11-30-000101_room_event_dossier/up.sql")
+        }
+    };
+    let backfill: Vec<String> = up
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| s.starts_with("UPDATE"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(backfill.len(), 2);
+    app.db
+        .read(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("UPDATE room_events SET dossier_id = NULL").execute(conn)?;
+            for statement in &backfill {
+                diesel::sql_query(statement.as_str()).execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(event_dossiers(&app, &m.session).await, written);
 }
