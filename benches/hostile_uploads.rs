@@ -31,7 +31,10 @@ mod common;
 const MIB: usize = 1024 * 1024;
 
 fn main() -> anyhow::Result<()> {
-    let parallel: usize = arg("--parallel").map(|v| v.parse()).transpose()?.unwrap_or(8);
+    let parallel: usize = arg("--parallel")
+        .map(|v| v.parse())
+        .transpose()?
+        .unwrap_or(8);
     let size_mib: usize = arg("--mib").map(|v| v.parse()).transpose()?.unwrap_or(500);
     let shape = arg("--shape").unwrap_or_else(|| "pixels".into());
     let binary = arg("--binary")
@@ -52,7 +55,11 @@ fn dicom_head() -> anyhow::Result<Vec<u8>> {
     let text = |tag, vr, value: &str| DataElement::new(tag, vr, PrimitiveValue::from(value));
     let obj = InMemDicomObject::from_element_iter([
         text(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.4"),
-        text(tags::SOP_INSTANCE_UID, VR::UI, "1.2.826.0.1.3680043.9.7.1.1"),
+        text(
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            "1.2.826.0.1.3680043.9.7.1.1",
+        ),
         text(tags::MODALITY, VR::CS, "MR"),
         text(tags::INSTITUTION_NAME, VR::LO, "CHU DE BREST"),
         text(tags::STUDY_DESCRIPTION, VR::LO, "IRM cerebrale"),
@@ -60,7 +67,11 @@ fn dicom_head() -> anyhow::Result<Vec<u8>> {
         text(tags::PATIENT_NAME, VR::PN, "DUPONT^JEANNE"),
         text(tags::PATIENT_ID, VR::LO, "IPP-4471-0923"),
         text(tags::PATIENT_BIRTH_DATE, VR::DA, "19620714"),
-        text(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.826.0.1.3680043.9.7.1"),
+        text(
+            tags::STUDY_INSTANCE_UID,
+            VR::UI,
+            "1.2.826.0.1.3680043.9.7.1",
+        ),
     ]);
     let file = obj.with_meta(
         FileMetaTableBuilder::new()
@@ -95,12 +106,19 @@ fn hostile_zip(size: usize, shape: &str) -> anyhow::Result<Vec<u8>> {
         "items" => {
             // Referenced Image Sequence (0008,1140), undefined length, with items of a
             // Referenced SOP Instance UID each (replaced one by one): 42 bytes an item.
-            zip.write_all(&[0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])?;
+            zip.write_all(&[
+                0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+            ])?;
             let mut item = vec![0xFE, 0xFF, 0x00, 0xE0];
             item.extend_from_slice(&34u32.to_le_bytes());
             item.extend_from_slice(&[0x08, 0x00, 0x55, 0x11, b'U', b'I', 26, 0]);
             item.extend_from_slice(b"1.2.826.0.1.3680043.9.7.2\0");
-            let block: Vec<u8> = item.iter().copied().cycle().take(item.len() * 4096).collect();
+            let block: Vec<u8> = item
+                .iter()
+                .copied()
+                .cycle()
+                .take(item.len() * 4096)
+                .collect();
             let mut left = size / item.len();
             while left > 0 {
                 let n = left.min(4096);

@@ -297,7 +297,9 @@ impl Config {
             bail!("CONSILIUM_DEIDENTIFY_CONCURRENCY must be between 1 and 64");
         }
         if settings.max_unpacked_bytes == 0 || settings.max_archive_entries == 0 {
-            bail!("CONSILIUM_MAX_UNPACKED_BYTES and CONSILIUM_MAX_ARCHIVE_ENTRIES must be at least 1");
+            bail!(
+                "CONSILIUM_MAX_UNPACKED_BYTES and CONSILIUM_MAX_ARCHIVE_ENTRIES must be at least 1"
+            );
         }
         let dates = match settings.dicom_dates.parse() {
             Ok(crate::ingest::Dates::Shift { .. }) if settings.dicom_date_shift_max_days == 0 => {

@@ -202,8 +202,8 @@ fn has_zip_end_record(tail: &[u8]) -> bool {
             return false;
         };
         let u16_at = |i: usize| u16::from_le_bytes([record[i], record[i + 1]]);
-        let single_disk = (u16_at(4) == 0 && u16_at(6) == 0)
-            || (u16_at(4) == 0xFFFF && u16_at(6) == 0xFFFF);
+        let single_disk =
+            (u16_at(4) == 0 && u16_at(6) == 0) || (u16_at(4) == 0xFFFF && u16_at(6) == 0xFFFF);
         single_disk && u16_at(8) == u16_at(10) && p + 22 + usize::from(u16_at(20)) <= tail.len()
     })
 }

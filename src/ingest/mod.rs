@@ -8,8 +8,8 @@
 //! What an upload may unpack is bounded: zip entries are counted, and every entry's declared
 //! size is checked against what is left of the budget before it is inflated.
 
-pub mod dicom;
 mod archive;
+pub mod dicom;
 
 use std::fs::File;
 use std::io::Write;

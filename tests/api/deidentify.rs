@@ -90,7 +90,10 @@ struct PeakRss {
 
 impl PeakRss {
     fn start() -> PeakRss {
-        let (peak, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let (peak, stop) = (
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicBool::new(false)),
+        );
         let (p, s) = (peak.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
@@ -165,7 +168,11 @@ async fn hostile_zip_streams_and_waits_its_turn(backend: Backend) {
     let peak = sampler.finish();
 
     second.expect_problem(503, "unavailable");
-    assert!(second.header("retry-after").is_some(), "{:?}", second.headers);
+    assert!(
+        second.header("retry-after").is_some(),
+        "{:?}",
+        second.headers
+    );
     let att = first.expect(201).clone();
     assert_eq!(att["deidentified"], true);
     assert_eq!(att["dicom"]["instances"], 1);
@@ -341,11 +348,8 @@ fn element(tag: Tag, vr: VR, value: &str) -> DataElement<InMemDicomObject> {
 
 /// A DICOM file carrying many of the attributes the profile names.
 fn rich_dicom(study_uid: &str, instance_uid: &str, ts: &str) -> Vec<u8> {
-    let icon = InMemDicomObject::from_element_iter([element(
-        tags::PATIENT_NAME,
-        VR::PN,
-        "ICON^NAME",
-    )]);
+    let icon =
+        InMemDicomObject::from_element_iter([element(tags::PATIENT_NAME, VR::PN, "ICON^NAME")]);
     let obj = InMemDicomObject::from_element_iter([
         element(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.4"),
         element(tags::SOP_INSTANCE_UID, VR::UI, instance_uid),
@@ -410,13 +414,21 @@ fn open(bytes: &[u8]) -> FileDicomObject<InMemDicomObject> {
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
-    obj.get(tag)
-        .map(|e| e.to_str().unwrap().trim_end_matches(['\0', ' ']).to_string())
+    obj.get(tag).map(|e| {
+        e.to_str()
+            .unwrap()
+            .trim_end_matches(['\0', ' '])
+            .to_string()
+    })
 }
 
 const STUDY: &str = "1.2.826.0.1.3680043.9.7.1.20261103";
 
-async fn upload_rich(f: &Fixture, dossier_id: &str, instance: &str) -> FileDicomObject<InMemDicomObject> {
+async fn upload_rich(
+    f: &Fixture,
+    dossier_id: &str,
+    instance: &str,
+) -> FileDicomObject<InMemDicomObject> {
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(rich_dicom(STUDY, instance, "1.2.840.10008.1.2.1"))
@@ -492,7 +504,10 @@ async fn dicom_follows_the_basic_profile(backend: Backend) {
         (tags::PATIENT_AGE, "064Y"),
         (tags::SOP_CLASS_UID, "1.2.840.10008.5.1.4.1.1.4"),
         (tags::PATIENT_IDENTITY_REMOVED, "YES"),
-        (tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED, "UNMODIFIED"),
+        (
+            tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+            "UNMODIFIED",
+        ),
     ] {
         assert_eq!(text(&obj, tag).as_deref(), Some(value), "{tag}");
     }
@@ -501,7 +516,10 @@ async fn dicom_follows_the_basic_profile(backend: Backend) {
             .unwrap()
             .contains("PS3.15")
     );
-    assert_eq!(obj.get(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().len(), 512);
+    assert_eq!(
+        obj.get(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().len(),
+        512
+    );
     // UIDs replaced: the same study in one dossier, another in another dossier.
     let study = text(&obj, tags::STUDY_INSTANCE_UID).unwrap();
     assert!(study.starts_with("2.25."), "{study}");
@@ -539,7 +557,10 @@ async fn dicom_follows_the_basic_profile(backend: Backend) {
     .await;
     let obj = upload_rich(&shifting, shifting.dossier_id(), "1.2.3.9.1").await;
     let date = text(&obj, tags::STUDY_DATE).unwrap();
-    assert!(date.as_str() < "20261103" && date.as_str() >= "20251103", "{date}");
+    assert!(
+        date.as_str() < "20261103" && date.as_str() >= "20251103",
+        "{date}"
+    );
     assert_eq!(text(&obj, tags::STUDY_TIME).as_deref(), Some("101500"));
     assert_eq!(
         text(&obj, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(),

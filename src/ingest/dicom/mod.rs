@@ -165,9 +165,8 @@ fn read_meta<R: Read>(input: &mut Input<R>) -> Result<Meta, DicomError> {
         }
     }
     let required = |v: Option<String>, what: &str| {
-        v.filter(|v| !v.is_empty()).ok_or_else(|| {
-            DicomError::Invalid(format!("the file meta group has no {what}"))
-        })
+        v.filter(|v| !v.is_empty())
+            .ok_or_else(|| DicomError::Invalid(format!("the file meta group has no {what}")))
     };
     Ok(Meta {
         sop_class: required(sop_class, "SOP class UID")?,

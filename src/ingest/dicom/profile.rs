@@ -282,7 +282,11 @@ impl Profile {
         .join("\\");
         vec![
             (PATIENT_IDENTITY_REMOVED, VR::CS, pad(b"YES".to_vec(), b' ')),
-            (DEIDENTIFICATION_METHOD, VR::LO, pad(method.into_bytes(), b' ')),
+            (
+                DEIDENTIFICATION_METHOD,
+                VR::LO,
+                pad(method.into_bytes(), b' '),
+            ),
             (
                 LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
                 VR::CS,
@@ -354,7 +358,10 @@ mod tests {
             PseudonymKey::from_secret(b"test secret").for_dossier("d2"),
         );
         assert_ne!(a, other.uid("1.2.826.0.1.3680043.2.1125.1.12345"));
-        assert_eq!(p.uid("1.2.840.10008.5.1.4.1.1.4"), "1.2.840.10008.5.1.4.1.1.4");
+        assert_eq!(
+            p.uid("1.2.840.10008.5.1.4.1.1.4"),
+            "1.2.840.10008.5.1.4.1.1.4"
+        );
         let two = p.uids(b"1.2.3\\1.2.4\0");
         assert_eq!(two.len() % 2, 0);
         assert_eq!(two.iter().filter(|b| **b == b'\\').count(), 1);
@@ -378,6 +385,9 @@ mod tests {
         assert!(p.shift(VR::DA, b"2026.03.01").is_empty());
         assert!(p.shift(VR::DT, b"2026").is_empty());
         // The same dossier, the same shift.
-        assert_eq!(profile(Dates::Shift { max_days: 365 }).shift_days, p.shift_days);
+        assert_eq!(
+            profile(Dates::Shift { max_days: 365 }).shift_days,
+            p.shift_days
+        );
     }
 }

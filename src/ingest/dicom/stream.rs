@@ -223,7 +223,11 @@ impl<R: Read> Input<R> {
     }
 
     /// The next header; `None` at the end of the input when that is allowed there.
-    pub fn header(&mut self, enc: Encoding, end_allowed: bool) -> Result<Option<Header>, DicomError> {
+    pub fn header(
+        &mut self,
+        enc: Encoding,
+        end_allowed: bool,
+    ) -> Result<Option<Header>, DicomError> {
         let at = self.pos;
         let mut tag = [0u8; 4];
         match self.fill(&mut tag)? {
@@ -282,7 +286,12 @@ impl<R: Read> Input<R> {
         self.pass(len, at, Some(out))
     }
 
-    fn pass<W: Write>(&mut self, len: u64, at: u64, mut out: Option<&mut W>) -> Result<(), DicomError> {
+    fn pass<W: Write>(
+        &mut self,
+        len: u64,
+        at: u64,
+        mut out: Option<&mut W>,
+    ) -> Result<(), DicomError> {
         if self.buffer.is_empty() {
             self.buffer = vec![0u8; COPY_BUFFER];
         }

@@ -92,8 +92,12 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn str_of(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
-    obj.get(tag)
-        .map(|e| e.to_str().unwrap().trim_end_matches(['\0', ' ']).to_string())
+    obj.get(tag).map(|e| {
+        e.to_str()
+            .unwrap()
+            .trim_end_matches(['\0', ' '])
+            .to_string()
+    })
 }
 
 #[test]
@@ -116,12 +120,19 @@ fn identifiers_go_what_the_review_needs_stays() {
         assert!(!contains(&out, gone), "{}", String::from_utf8_lossy(gone));
     }
     assert_eq!(done.summary.modality.as_deref(), Some("MR"));
-    assert_eq!(done.summary.study_description.as_deref(), Some("IRM encéphale"));
+    assert_eq!(
+        done.summary.study_description.as_deref(),
+        Some("IRM encéphale")
+    );
     assert_eq!(done.summary.series_description, None);
     assert!(!done.is_directory);
     let obj = open(&out);
     assert_eq!(str_of(&obj, tags::PATIENT_IDENTITY_REMOVED).unwrap(), "YES");
-    assert!(str_of(&obj, tags::DEIDENTIFICATION_METHOD).unwrap().contains("PS3.15"));
+    assert!(
+        str_of(&obj, tags::DEIDENTIFICATION_METHOD)
+            .unwrap()
+            .contains("PS3.15")
+    );
     assert_eq!(
         str_of(&obj, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).unwrap(),
         "UNMODIFIED"
@@ -142,7 +153,11 @@ fn identifiers_go_what_the_review_needs_stays() {
         str_of(&obj, tags::SOP_CLASS_UID).unwrap(),
         "1.2.840.10008.5.1.4.1.1.4"
     );
-    let reference = obj.get(tags::REFERENCED_IMAGE_SEQUENCE).unwrap().items().unwrap()[0]
+    let reference = obj
+        .get(tags::REFERENCED_IMAGE_SEQUENCE)
+        .unwrap()
+        .items()
+        .unwrap()[0]
         .clone();
     assert_eq!(
         str_of(&reference, tags::REFERENCED_SOP_INSTANCE_UID).unwrap(),
@@ -150,7 +165,11 @@ fn identifiers_go_what_the_review_needs_stays() {
     );
     assert_eq!(str_of(&reference, tags::PATIENT_NAME).unwrap(), "");
     assert_eq!(
-        obj.get(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().as_ref(),
+        obj.get(tags::PIXEL_DATA)
+            .unwrap()
+            .to_bytes()
+            .unwrap()
+            .as_ref(),
         &[7u8; 64][..]
     );
 }
@@ -160,7 +179,10 @@ fn dates_can_be_shifted() {
     let (out, _) = run(&sample(), Dates::Shift { max_days: 30 }).unwrap();
     let obj = open(&out);
     let date = str_of(&obj, tags::STUDY_DATE).unwrap();
-    assert!(date.as_str() < "20260301" && date.as_str() >= "20260130", "{date}");
+    assert!(
+        date.as_str() < "20260301" && date.as_str() >= "20260130",
+        "{date}"
+    );
     assert_eq!(
         str_of(&obj, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).unwrap(),
         "MODIFIED"
@@ -184,7 +206,8 @@ fn without_preamble_and_in_other_encodings() {
     assert_eq!(str_of(&obj, tags::STUDY_DATE).unwrap(), "20260301");
     // Deflated: inflated, written as explicit VR little endian.
     let explicit = sample();
-    let data_set = &explicit[132 + 12 + u32::from_le_bytes(explicit[140..144].try_into().unwrap()) as usize..];
+    let data_set =
+        &explicit[132 + 12 + u32::from_le_bytes(explicit[140..144].try_into().unwrap()) as usize..];
     let with_syntax = |ts: &str, data_set: &[u8]| {
         let mut file = vec![0u8; 128];
         file.extend_from_slice(b"DICM");
@@ -207,7 +230,10 @@ fn without_preamble_and_in_other_encodings() {
     assert!(matches!(err, DicomError::TooLarge(_)), "{err}");
     // A private transfer syntax is refused as unsupported.
     let private = with_syntax("1.2.840.113619.5.2", data_set);
-    assert!(matches!(run(&private, Dates::Keep), Err(DicomError::Unsupported(_))));
+    assert!(matches!(
+        run(&private, Dates::Keep),
+        Err(DicomError::Unsupported(_))
+    ));
 }
 
 /// A Part-10 header (explicit VR little endian) followed by `data_set`.
@@ -282,19 +308,30 @@ fn encapsulated_pixel_data_and_unknown_sequences() {
 fn lies_and_garbage_are_refused() {
     // An element claiming 3 GiB at the end of a small file.
     let mut bytes = sample();
-    bytes.extend_from_slice(&[0x09, 0x00, 0x20, 0x00, b'O', b'B', 0, 0, 0xc0, 0xc0, 0xc0, 0xc0]);
+    bytes.extend_from_slice(&[
+        0x09, 0x00, 0x20, 0x00, b'O', b'B', 0, 0, 0xc0, 0xc0, 0xc0, 0xc0,
+    ]);
     bytes.extend_from_slice(&[0u8; 16]);
     let err = run(&bytes, Dates::Keep).unwrap_err();
     assert!(err.to_string().contains("claims"), "{err}");
     // Not DICOM after the prefix.
     let mut garbage = vec![0u8; 128];
     garbage.extend_from_slice(b"DICM\x02\x00\x00\x00garbage");
-    assert!(matches!(run(&garbage, Dates::Keep), Err(DicomError::Invalid(_))));
+    assert!(matches!(
+        run(&garbage, Dates::Keep),
+        Err(DicomError::Invalid(_))
+    ));
     // No DICM at all.
-    assert!(matches!(run(b"hello", Dates::Keep), Err(DicomError::Invalid(_))));
+    assert!(matches!(
+        run(b"hello", Dates::Keep),
+        Err(DicomError::Invalid(_))
+    ));
     // An unknown VR.
     let unknown = with_header(&element((0x0008, 0x0060), b"ZZ", b"CT"));
-    assert!(matches!(run(&unknown, Dates::Keep), Err(DicomError::Invalid(_))));
+    assert!(matches!(
+        run(&unknown, Dates::Keep),
+        Err(DicomError::Invalid(_))
+    ));
     // An item longer than its sequence.
     let mut data = element((0x0008, 0x1140), b"SQ", &[]);
     let len_at = data.len() - 4;
