@@ -252,8 +252,8 @@ async fn store_ingested(
         .await
         .map_err(|_| {
             AppError::Unavailable(
-                "too many DICOM files are being de-identified at the moment; send the file \
-                 again in a little while"
+                "too many uploads are being de-identified at the moment; send the file again \
+                 in a little while"
                     .to_string(),
             )
         })?
