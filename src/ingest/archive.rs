@@ -4,13 +4,16 @@
 //! other entry is scanned for a DICOM file hidden in it, then copied as it is (still
 //! compressed). An archive with no DICOM in it is stored unchanged.
 //!
-//! Bounds: the entries of an upload (nested archives included) are counted; each entry's
+//! Bounds: the list of entries is read within a byte budget (the zip reader holds it in
+//! memory); the entries of an upload (nested archives included) are counted; each entry's
 //! declared size is charged to the upload's unpacking budget before a byte of it is inflated,
 //! and an entry that inflates to more than it declared is refused.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::rc::Rc;
 
 use tempfile::NamedTempFile;
 use zip::write::SimpleFileOptions;
@@ -23,6 +26,12 @@ use crate::domain::sniff::{ContentScan, SNIFF_BYTES, Sniffed, sniff};
 /// a little longer than the original).
 const LARGE_ENTRY: u64 = 1 << 31;
 const CHUNK: usize = 64 * 1024;
+/// Bytes the zip reader may read to learn an archive's list of entries (its central directory
+/// and end records). It holds the list in memory, a few hundred bytes an entry: this bounds that
+/// memory, and leaves room for 50,000 entries with paths of 250 characters.
+const MAX_DIRECTORY_BYTES: u64 = 16 * 1024 * 1024;
+/// Where a zip end record can be: its 22 bytes and a comment of at most 65,535.
+const END_RECORD_WINDOW: u64 = 22 + 0xFFFF;
 
 /// What one upload has unpacked so far.
 struct Budget {
@@ -43,7 +52,12 @@ pub(super) fn ingest_zip(
 }
 
 fn unreadable(e: zip::result::ZipError) -> IngestError {
-    IngestError::Invalid(format!("not a readable zip archive: {e}"))
+    match e {
+        zip::result::ZipError::Io(e) if e.kind() == io::ErrorKind::FileTooLarge => {
+            IngestError::TooLarge(format!("file: {e}"))
+        }
+        e => IngestError::Invalid(format!("not a readable zip archive: {e}")),
+    }
 }
 
 fn write_failed(e: zip::result::ZipError) -> IngestError {
@@ -84,7 +98,16 @@ fn rewrite(
     depth: usize,
 ) -> Result<Ingested, IngestError> {
     let limits = &options.limits;
-    let mut archive = ZipArchive::new(BufReader::new(File::open(path)?)).map_err(unreadable)?;
+    let mut file = File::open(path)?;
+    check_declared_entries(&mut file, limits.max_entries)?;
+    let budget_left = Rc::new(Cell::new(Some(MAX_DIRECTORY_BYTES)));
+    let reader = Metered {
+        inner: BufReader::new(file),
+        left: budget_left.clone(),
+    };
+    let mut archive = ZipArchive::new(reader).map_err(unreadable)?;
+    // The list is read: entries are bounded by the unpacking budget from here on.
+    budget_left.set(None);
     budget.entries += archive.len();
     if budget.entries > limits.max_entries {
         return Err(IngestError::TooLarge(format!(
@@ -98,15 +121,12 @@ fn rewrite(
     {
         let mut writer = ZipWriter::new(BufWriter::new(out.as_file_mut()));
         for i in 0..archive.len() {
-            let (name, is_dir, encrypted, declared) = {
+            // Directories too: one named `x/` can hold bytes all the same.
+            let (name, encrypted, declared) = {
                 let entry = archive.by_index_raw(i).map_err(unreadable)?;
                 let name = entry.name().map_err(unreadable)?.into_owned();
-                (name, entry.is_dir(), entry.encrypted(), entry.size())
+                (name, entry.encrypted(), entry.size())
             };
-            if is_dir {
-                copy_raw(&mut archive, &mut writer, i)?;
-                continue;
-            }
             if encrypted {
                 return Err(IngestError::Invalid(format!(
                     "entry {} is encrypted; send it unencrypted so that it can be checked \
@@ -282,6 +302,62 @@ fn look_at<R: Read + Seek, W: Write + Seek>(
     }
 }
 
+/// Refuses an archive whose end record declares more entries than an upload may hold, before
+/// the zip reader reads its list. Every plausible end record near the end is checked, whichever
+/// the reader ends up using (the zip64 count, when there is one, is bounded by
+/// [`MAX_DIRECTORY_BYTES`] instead).
+fn check_declared_entries(file: &mut File, max_entries: usize) -> Result<(), IngestError> {
+    let len = file.metadata()?.len();
+    let window = len.min(END_RECORD_WINDOW);
+    file.seek(SeekFrom::Start(len - window))?;
+    let mut tail = Vec::with_capacity(usize::try_from(window).unwrap_or(0));
+    Read::by_ref(file).take(window).read_to_end(&mut tail)?;
+    file.rewind()?;
+    for p in memchr::memmem::find_iter(&tail, b"PK\x05\x06") {
+        let Some(record) = tail.get(p..p + 22) else {
+            continue;
+        };
+        let entries = u16::from_le_bytes([record[10], record[11]]);
+        if entries != 0xFFFF && usize::from(entries) > max_entries {
+            return Err(IngestError::TooLarge(format!(
+                "file: the archive holds {entries} entries; at most {max_entries} are accepted"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A reader that may read at most so many bytes, then fails with `FileTooLarge`; `None`: no
+/// limit (any more).
+struct Metered<R> {
+    inner: R,
+    left: Rc<Cell<Option<u64>>>,
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(left) = self.left.get() {
+            let Some(left) = left.checked_sub(n as u64) else {
+                return Err(io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    format!(
+                        "the archive's list of entries is larger than {MAX_DIRECTORY_BYTES} bytes"
+                    ),
+                ));
+            };
+            self.left.set(Some(left));
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Metered<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// Reads until `buf` is full or the reader ends.
 fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
@@ -323,5 +399,67 @@ impl<R: Read> Read for Capped<R> {
         let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Dates, Limits, Profile, PseudonymKey};
+
+    fn options() -> Options {
+        Options {
+            limits: Limits::default(),
+            profile: Profile::new(
+                Dates::Keep,
+                PseudonymKey::from_secret(b"t").for_dossier("d"),
+            ),
+        }
+    }
+
+    fn write_zip(path: &Path, entries: impl Iterator<Item = (String, Vec<u8>)>, stored: bool) {
+        let mut zip = ZipWriter::new(File::create(path).unwrap());
+        let method = if stored {
+            CompressionMethod::Stored
+        } else {
+            CompressionMethod::Deflated
+        };
+        for (name, bytes) in entries {
+            let options = SimpleFileOptions::default().compression_method(method);
+            zip.start_file(name, options).unwrap();
+            zip.write_all(&bytes).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn a_large_archive_is_read_within_the_directory_budget() {
+        // 48 MiB of stored entries: the reader must not read through them to find the list.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.zip");
+        let entries = (0..3).map(|i| (format!("video-{i}.bin"), vec![b'v'; 16 * 1024 * 1024]));
+        write_zip(&path, entries, true);
+        let result = ingest_zip(&path, dir.path(), &options()).unwrap();
+        assert!(matches!(result, Ingested::Unchanged));
+    }
+
+    #[test]
+    fn oversized_lists_of_entries_are_refused_before_they_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        // A list of 17 MiB: 20,000 entries with 850-character names.
+        let path = dir.path().join("names.zip");
+        let entries = (0..20_000).map(|i| (format!("{i:0>850}"), Vec::new()));
+        write_zip(&path, entries, true);
+        let err = ingest_zip(&path, dir.path(), &options()).unwrap_err();
+        assert!(matches!(err, IngestError::TooLarge(_)), "{err}");
+        // An end record declaring more entries than accepted.
+        let path = dir.path().join("count.zip");
+        write_zip(&path, (0..2).map(|i| (format!("{i}"), Vec::new())), true);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let end = memchr::memmem::rfind(&bytes, b"PK\x05\x06").unwrap();
+        bytes[end + 8..end + 12].copy_from_slice(&[0x60, 0xEA, 0x60, 0xEA]);
+        std::fs::write(&path, bytes).unwrap();
+        let err = ingest_zip(&path, dir.path(), &options()).unwrap_err();
+        assert!(err.to_string().contains("60000 entries"), "{err}");
     }
 }

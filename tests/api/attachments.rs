@@ -205,8 +205,8 @@ impl Fixture {
         spooled
     }
 
-    /// Waits (bounded) until the store holds `objects` files, the table `objects` rows, and
-    /// the spool is empty.
+    /// Waits (bounded) until the store holds `objects` files, the table `objects` rows, the
+    /// dossier lists `objects` attachments, and the spool is empty.
     pub async fn assert_only_kept(&self, objects: usize) {
         let mut files = Vec::new();
         let mut spooled = Vec::new();
@@ -221,6 +221,15 @@ impl Fixture {
         assert_eq!(files.len(), objects, "stored: {files:?}");
         assert!(spooled.is_empty(), "left in the spool: {spooled:?}");
         assert_eq!(self.app.count("attachments").await, objects as i64);
+        let dossier = self
+            .app
+            .get(
+                &format!("/api/dossiers/{}", self.dossier_id()),
+                Some(&self.referrer.token),
+            )
+            .await;
+        let listed = dossier.expect(200)["attachments"].as_array().map(Vec::len);
+        assert_eq!(listed, Some(objects), "the dossier lists {listed:?}");
     }
 
     /// Waits (bounded) until the store and the table hold no attachment, and the spool is empty.
