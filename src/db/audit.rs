@@ -74,6 +74,40 @@ impl AuditRow {
 
 /// Appends an entry inside the caller's transaction. Entries are chained in `seq` order; the
 /// counter row serialises writers so the chain never forks.
+/// Records that `actor` read a list of `object_type` rows (one row per list, naming the ids,
+/// with `extra` fields beside them); an empty list records nothing.
+pub fn record_list<'a>(
+    conn: &mut DbConn,
+    actor: &str,
+    action: &str,
+    object_type: &str,
+    ids: impl IntoIterator<Item = &'a str>,
+    extra: Value,
+) -> AppResult<()> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut detail = extra;
+    match detail.as_object_mut() {
+        Some(map) => {
+            map.insert("ids".into(), serde_json::json!(ids));
+        }
+        None => detail = serde_json::json!({ "ids": ids }),
+    }
+    record(
+        conn,
+        Audit {
+            actor_id: Some(actor),
+            action,
+            object_type,
+            object_id: None,
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
 pub fn record(conn: &mut DbConn, entry: Audit<'_>) -> AppResult<i64> {
     let seq = counters::next(conn, "audit")?;
     let previous_hash = if seq == 1 {

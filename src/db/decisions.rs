@@ -309,18 +309,13 @@ pub fn list(
         .order((decisions::decided_at.desc(), decisions::id.desc()))
         .limit(limit)
         .load(conn)?;
-    if !rows.is_empty() {
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        audit::record(
-            conn,
-            Audit {
-                actor_id: Some(&user.id),
-                action: "decision.list",
-                object_type: "decision",
-                object_id: None,
-                detail: json!({ "ids": ids }),
-            },
-        )?;
-    }
+    audit::record_list(
+        conn,
+        &user.id,
+        "decision.list",
+        "decision",
+        rows.iter().map(|r| r.id.as_str()),
+        json!({}),
+    )?;
     Ok(rows)
 }

@@ -243,19 +243,14 @@ pub fn list(
         .limit(filter.limit)
         .offset(filter.offset)
         .load(conn)?;
-    if !rows.is_empty() {
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        audit::record(
-            conn,
-            Audit {
-                actor_id: Some(&user.id),
-                action: "dossier.list",
-                object_type: "dossier",
-                object_id: None,
-                detail: json!({ "ids": ids }),
-            },
-        )?;
-    }
+    audit::record_list(
+        conn,
+        &user.id,
+        "dossier.list",
+        "dossier",
+        rows.iter().map(|r| r.id.as_str()),
+        json!({}),
+    )?;
     records(conn, rows)
 }
 

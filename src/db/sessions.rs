@@ -310,19 +310,14 @@ pub fn list_for_board(
             own_dossiers(conn, board_id, &user.id)?,
         )
     };
-    if !rows.is_empty() {
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        audit::record(
-            conn,
-            Audit {
-                actor_id: Some(&user.id),
-                action: "session.list",
-                object_type: "session",
-                object_id: None,
-                detail: json!({ "board_id": board_id, "ids": ids }),
-            },
-        )?;
-    }
+    audit::record_list(
+        conn,
+        &user.id,
+        "session.list",
+        "session",
+        rows.iter().map(|r| r.id.as_str()),
+        json!({ "board_id": board_id }),
+    )?;
     rows.into_iter()
         .map(|r| Ok(record(conn, r)?.seen_by(&viewer)))
         .collect()
