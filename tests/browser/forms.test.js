@@ -91,7 +91,9 @@ test('a form with bad input shows the field’s error', { timeout: 60000 }, asyn
   const consentError = page.locator('#dp-consent-error');
   await consentError.waitFor();
   assert.match(await consentError.innerText(), /consent must be recorded/);
-  await page.getByLabel('The patient has consented to this referral').check();
+  // The box is replaced by "recorded" once the server has it: click, not check(), which
+  // would look for the box's state after it has left the page.
+  await page.getByLabel('The patient has consented to this referral').click();
   await page.getByText('recorded', { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Submit to the board' }).click();
   await page.locator('#dossier-status', { hasText: 'Submitted' }).waitFor();
