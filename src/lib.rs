@@ -17,6 +17,8 @@ pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod live;
+pub mod note;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod usecase;

@@ -251,6 +251,21 @@ impl Db {
     }
 }
 
+/// Announces a note to every instance once the transaction commits (PostgreSQL NOTIFY is
+/// transactional), as `ORIGIN NOTE` where ORIGIN is the sending instance's application name:
+/// the sender feeds its own rooms directly and skips its own notes. On SQLite there is one
+/// instance, fed directly after the commit.
+pub fn notify(conn: &mut DbConn, note: &str) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query(
+            "SELECT pg_notify('consilium_live', current_setting('application_name') || ' ' || $1)",
+        )
+        .bind::<diesel::sql_types::Text, _>(note)
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The current time as stored: naive UTC, truncated to the microseconds both backends keep.
 pub fn now() -> NaiveDateTime {
     let now = Utc::now().naive_utc();

@@ -78,25 +78,10 @@ impl VoteRow {
     }
 }
 
-/// Announces a note to every instance once the transaction commits (PostgreSQL NOTIFY is
-/// transactional), as `ORIGIN NOTE` where ORIGIN is the sending instance's application name:
-/// the sender feeds its own rooms directly and skips its own notes. On SQLite there is one
-/// instance, fed directly after the commit.
-pub fn notify(conn: &mut DbConn, note: &str) -> AppResult<()> {
-    if let DbConn::Postgres(pg) = conn {
-        diesel::sql_query(
-            "SELECT pg_notify('consilium_live', current_setting('application_name') || ' ' || $1)",
-        )
-        .bind::<diesel::sql_types::Text, _>(note)
-        .execute(pg)?;
-    }
-    Ok(())
-}
-
 /// Announces, once the transaction commits, that a user's board roles changed: every instance
 /// re-checks that user's room connections (`live::hub::Note::AccessChanged`).
 pub fn announce_access_change(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
-    notify(conn, &format!("a:{user_id}"))
+    super::notify(conn, &format!("a:{user_id}"))
 }
 
 /// Appends an event to the session's log. The counter row update takes the session's row lock,
@@ -152,7 +137,7 @@ pub fn append_event(
             room_events::dossier_id.eq(&dossier_id),
         ))
         .execute(conn)?;
-    notify(conn, &format!("e:{session_id}:{seq}"))?;
+    super::notify(conn, &format!("e:{session_id}:{seq}"))?;
     Ok(Committed {
         session_id: session_id.to_string(),
         seq,
@@ -429,7 +414,7 @@ pub fn cast(
             vote_id,
         ),
     )?;
-    notify(conn, &format!("t:{session_id}:{vote_id}"))?;
+    super::notify(conn, &format!("t:{session_id}:{vote_id}"))?;
     ballot_count(conn, vote_id)
 }
 
@@ -591,7 +576,7 @@ pub fn reap_instances(conn: &mut DbConn) -> AppResult<Vec<String>> {
         diesel::delete(instances::table.filter(instances::id.eq_any(&dead))).execute(conn)?;
     }
     for session_id in &orphaned {
-        notify(conn, &format!("p:{session_id}"))?;
+        super::notify(conn, &format!("p:{session_id}"))?;
     }
     Ok(orphaned)
 }
@@ -607,7 +592,7 @@ pub fn unregister_instance(conn: &mut DbConn, instance_id: &str) -> AppResult<Ve
         .execute(conn)?;
     diesel::delete(instances::table.find(instance_id)).execute(conn)?;
     for session_id in &sessions_left {
-        notify(conn, &format!("p:{session_id}"))?;
+        super::notify(conn, &format!("p:{session_id}"))?;
     }
     Ok(sessions_left)
 }
@@ -630,12 +615,12 @@ pub fn join(
             room_presence::joined_at.eq(now()),
         ))
         .execute(conn)?;
-    notify(conn, &format!("p:{session_id}"))
+    super::notify(conn, &format!("p:{session_id}"))
 }
 
 pub fn leave(conn: &mut DbConn, connection_id: &str, session_id: &str) -> AppResult<()> {
     diesel::delete(room_presence::table.find(connection_id)).execute(conn)?;
-    notify(conn, &format!("p:{session_id}"))
+    super::notify(conn, &format!("p:{session_id}"))
 }
 
 /// Who is in the room now, once each, in order of arrival.

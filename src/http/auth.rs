@@ -164,7 +164,7 @@ pub async fn logout(state: web::Data<AppState>, me: CurrentUser) -> AppResult<Ht
         .write(move |conn| {
             users::revoke_token(conn, &me.token_id)?;
             // Other instances close the live connections opened with this token.
-            crate::db::room::notify(conn, &format!("k:{}", me.token_id))?;
+            crate::db::notify(conn, &format!("k:{}", me.token_id))?;
             audit::record(
                 conn,
                 Audit::new(&me.user.id, "auth.logout", "user", &me.user.id),

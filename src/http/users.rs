@@ -152,7 +152,7 @@ pub async fn update_user(
             let user = users::update(conn, &id, &patch)?;
             if disabling {
                 users::revoke_all_tokens(conn, &id)?;
-                crate::db::room::notify(conn, &format!("u:{id}"))?;
+                crate::db::notify(conn, &format!("u:{id}"))?;
             } else if role_changed {
                 crate::db::room::announce_access_change(conn, &id)?;
             }

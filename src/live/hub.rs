@@ -14,6 +14,8 @@ use super::metrics::LiveMetrics;
 use super::room::{RoomMsg, run_room};
 use crate::db::Db;
 use crate::db::room::Committed;
+pub use crate::note::Note;
+use crate::usecase::Event;
 use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::error::AppResult;
 
@@ -124,59 +126,6 @@ impl ConnHandle {
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
-        }
-    }
-}
-
-/// A note about a committed change, from this instance or another.
-#[derive(Debug, Clone)]
-pub enum Note {
-    /// A durable event; the event itself when it was committed here.
-    Event {
-        session_id: String,
-        seq: i64,
-        event: Option<Committed>,
-    },
-    /// Someone cast a ballot; the count when it was committed here.
-    Tally {
-        session_id: String,
-        vote_id: String,
-        cast: Option<i64>,
-    },
-    /// Someone joined or left.
-    Presence { session_id: String },
-    /// An account was disabled: all its connections close.
-    UserRevoked { user_id: String },
-    /// A token was revoked (sign-out): the connections opened with it close.
-    TokenRevoked { token_id: String },
-    /// A user's board roles changed: their connections are re-checked, and those that may
-    /// no longer see what they were admitted to close.
-    AccessChanged { user_id: String },
-}
-
-impl Note {
-    /// Parses a note (`e:SID:SEQ`, `t:SID:VOTE`, `p:SID`, `u:USER`, `k:TOKEN`, `a:USER`).
-    pub fn parse(text: &str) -> Option<Note> {
-        let mut parts = text.splitn(3, ':');
-        let kind = parts.next()?;
-        let first = parts.next()?.to_string();
-        let rest = parts.next();
-        match (kind, rest) {
-            ("e", Some(seq)) => Some(Note::Event {
-                session_id: first,
-                seq: seq.parse().ok()?,
-                event: None,
-            }),
-            ("t", Some(vote)) => Some(Note::Tally {
-                session_id: first,
-                vote_id: vote.to_string(),
-                cast: None,
-            }),
-            ("p", None) => Some(Note::Presence { session_id: first }),
-            ("u", None) => Some(Note::UserRevoked { user_id: first }),
-            ("k", None) => Some(Note::TokenRevoked { token_id: first }),
-            ("a", None) => Some(Note::AccessChanged { user_id: first }),
-            _ => None,
         }
     }
 }
@@ -316,6 +265,14 @@ impl Hub {
     }
 
     /// After a commit on this instance: the room hears of it at once, with the event.
+    /// Hands what a use case did to this instance's rooms, once its transaction committed
+    /// (the other instances hear of it through the notes sent inside the transaction).
+    pub fn publish(&self, events: &[Event]) {
+        for note in crate::usecase::effects::local_notes(events) {
+            self.deliver(note);
+        }
+    }
+
     pub fn committed(&self, event: &Committed) {
         self.deliver(Note::Event {
             session_id: event.session_id.clone(),
@@ -458,27 +415,6 @@ pub async fn current_viewer(db: &Db, conn: &ConnHandle) -> AppResult<Option<View
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn notes_parse() {
-        assert!(matches!(
-            Note::parse("e:s1:42"),
-            Some(Note::Event { seq: 42, .. })
-        ));
-        assert!(matches!(Note::parse("t:s1:v1"), Some(Note::Tally { .. })));
-        assert!(matches!(Note::parse("p:s1"), Some(Note::Presence { .. })));
-        assert!(matches!(
-            Note::parse("u:u1"),
-            Some(Note::UserRevoked { .. })
-        ));
-        assert!(matches!(
-            Note::parse("a:u1"),
-            Some(Note::AccessChanged { user_id }) if user_id == "u1"
-        ));
-        assert!(Note::parse("e:s1:x").is_none());
-        assert!(Note::parse("x").is_none());
-        assert!(Note::parse("p:s1:extra").is_none());
-    }
 
     #[test]
     fn first_close_code_wins() {

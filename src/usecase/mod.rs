@@ -1,0 +1,74 @@
+//! The use cases: what a person (or the CLI) can do, one module per capability.
+//!
+//! A use case runs inside one transaction that its adapter opens (`run`): it loads what it
+//! needs through `db/`, asks `domain/` what is allowed and what follows, writes through `db/`,
+//! and returns its result with the typed [`Event`]s it caused. The adapters — HTTP handlers,
+//! the live room, the CLI — call use cases and render their results; they hold no rules.
+//!
+//! Side effects hang on the events, in two places only:
+//! - [`effects::within`] runs inside the same transaction, before it commits: the notes that
+//!   tell the other instances (transactional `pg_notify`), and later the outbox rows;
+//! - after the commit the adapter hands the events to the local rooms (`live::Hub::publish`).
+
+pub mod effects;
+pub mod events;
+
+pub use events::Event;
+
+use crate::db::{Db, DbConn};
+use crate::error::AppResult;
+
+/// What a use case did: its result, and what happened.
+#[derive(Debug)]
+pub struct Done<T> {
+    pub value: T,
+    pub events: Vec<Event>,
+}
+
+impl<T> Done<T> {
+    /// A result that changed nothing anyone needs to hear about.
+    pub fn quiet(value: T) -> Done<T> {
+        Done {
+            value,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn with(value: T, events: Vec<Event>) -> Done<T> {
+        Done { value, events }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Done<U> {
+        Done {
+            value: f(self.value),
+            events: self.events,
+        }
+    }
+}
+
+/// Runs a use case in one transaction on the blocking pool, with the in-transaction effects of
+/// its events; all of it commits, or none.
+pub async fn run<T, F>(db: &Db, f: F) -> AppResult<Done<T>>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<Done<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    db.write(move |conn| {
+        let done = f(conn)?;
+        effects::within(conn, &done.events)?;
+        Ok(done)
+    })
+    .await
+}
+
+/// [`run`] on the calling thread, for start-up and CLI commands.
+pub fn run_blocking<T>(
+    db: &Db,
+    f: impl FnOnce(&mut DbConn) -> AppResult<Done<T>>,
+) -> AppResult<Done<T>> {
+    db.blocking_write(move |conn| {
+        let done = f(conn)?;
+        effects::within(conn, &done.events)?;
+        Ok(done)
+    })
+}
