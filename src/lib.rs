@@ -22,3 +22,4 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod usecase;
+pub mod wire;

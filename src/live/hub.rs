@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 use super::metrics::LiveMetrics;
 use super::room::{RoomMsg, run_room};
 use crate::db::Db;
-use crate::db::room::Committed;
 pub use crate::note::Note;
 use crate::usecase::Event;
 use crate::domain::room_visibility::{Viewer, keeps_view};
@@ -273,14 +272,6 @@ impl Hub {
         }
     }
 
-    pub fn committed(&self, event: &Committed) {
-        self.deliver(Note::Event {
-            session_id: event.session_id.clone(),
-            seq: event.seq,
-            event: Some(event.clone()),
-        });
-    }
-
     /// Asks every local room to re-read what it may have missed (after the notification
     /// connection was lost).
     pub fn resync_all(&self) {
@@ -350,10 +341,11 @@ impl Hub {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let instance = self.instance_id.clone();
-        if let Err(e) = self
-            .db
-            .write(move |conn| crate::db::room::unregister_instance(conn, &instance))
-            .await
+        // The other instances' rooms hear who left (the notes go out with the commit).
+        if let Err(e) = crate::usecase::run(&self.db, move |conn| {
+            crate::usecase::room::unregister_instance(conn, &instance)
+        })
+        .await
         {
             tracing::warn!(error = %e, "could not unregister the instance");
         }
@@ -408,7 +400,7 @@ impl Hub {
 /// What the user of `conn` may see of its session now (`None`: they may not enter).
 pub async fn current_viewer(db: &Db, conn: &ConnHandle) -> AppResult<Option<Viewer>> {
     let (sid, uid) = (conn.session_id.clone(), conn.user_id.clone());
-    db.read(move |c| crate::db::sessions::current_viewer(c, &sid, &uid))
+    db.read(move |c| crate::usecase::room::current_viewer(c, &sid, &uid))
         .await
 }
 

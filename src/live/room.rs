@@ -137,7 +137,7 @@ impl Room {
                         let v = vote_id.clone();
                         self.hub
                             .db
-                            .read(move |c| room_db::ballot_count(c, &v))
+                            .read(move |c| room_db::votes::ballot_count(c, &v))
                             .await
                             .ok()
                     }
@@ -176,7 +176,7 @@ impl Room {
         let sid = self.session_id.clone();
         let last = match upto {
             Some(s) => s,
-            None => match self.hub.db.read(move |c| room_db::last_seq(c, &sid)).await {
+            None => match self.hub.db.read(move |c| room_db::events::last_seq(c, &sid)).await {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(error = %e, "room could not read its log");
@@ -194,7 +194,7 @@ impl Room {
             let page = self
                 .hub
                 .db
-                .read(move |c| room_db::events_between(c, &sid, delivered, last, PAGE))
+                .read(move |c| room_db::events::events_between(c, &sid, delivered, last, PAGE))
                 .await;
             match page {
                 Ok(events) if !events.is_empty() => {
@@ -226,7 +226,7 @@ impl Room {
             return Some(d.clone());
         }
         let v = vote_id.to_string();
-        match self.hub.db.read(move |c| room_db::vote_by_id(c, &v)).await {
+        match self.hub.db.read(move |c| room_db::votes::by_id(c, &v)).await {
             Ok(Some(vote)) => {
                 self.vote_dossiers
                     .insert(vote_id.to_string(), vote.dossier_id.clone());
@@ -247,7 +247,7 @@ impl Room {
         let participants = match self
             .hub
             .db
-            .read(move |c| room_db::participants(c, &sid))
+            .read(move |c| room_db::presence::participants(c, &sid))
             .await
         {
             Ok(p) => p,
@@ -276,7 +276,7 @@ impl Room {
                 .collect();
             key.sort();
             if self.presence_sent.get(&audience) != Some(&key) {
-                let text = protocol::presence(room_db::participants_json(visible));
+                let text = protocol::presence(crate::wire::participants(visible));
                 texts.insert(audience.clone(), ByteString::from(text));
             }
             sent.insert(audience, key);

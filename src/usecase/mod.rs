@@ -11,6 +11,9 @@
 //! - after the commit the adapter hands the events to the local rooms (`live::Hub::publish`).
 
 pub mod effects;
+pub mod room;
+pub mod sessions;
+pub mod votes;
 pub mod events;
 
 pub use events::Event;
