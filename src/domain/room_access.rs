@@ -204,7 +204,10 @@ pub fn may_change_agenda(role: RoomRole, session: SessionStatus) -> Result<(), R
 
 /// Putting a dossier on the agenda: one of the session's board, that may be scheduled; the
 /// dossier's next status.
-pub fn may_schedule(same_board: bool, dossier: DossierStatus) -> Result<DossierStatus, RoomRefusal> {
+pub fn may_schedule(
+    same_board: bool,
+    dossier: DossierStatus,
+) -> Result<DossierStatus, RoomRefusal> {
     if !same_board {
         return Err(RoomRefusal::OtherBoard);
     }
@@ -277,7 +280,10 @@ mod tests {
             may_write(Some(Member), SessionStatus::Closed),
             Err(RoomRefusal::SessionClosed)
         );
-        assert_eq!(may_write(Some(Referrer), SessionStatus::Planned), Ok(Referrer));
+        assert_eq!(
+            may_write(Some(Referrer), SessionStatus::Planned),
+            Ok(Referrer)
+        );
     }
 
     #[test]

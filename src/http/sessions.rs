@@ -14,8 +14,8 @@ use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::live::protocol;
 use crate::state::AppState;
-use crate::usecase::{self, sessions};
 use crate::usecase::sessions::SessionView;
+use crate::usecase::{self, sessions};
 
 fn session_json(view: SessionView) -> Session {
     Session::of(view.record, view.can)
@@ -96,7 +96,9 @@ pub async fn list_sessions(
         .db
         .write(move |conn| sessions::list_for_board(conn, &me.user, &board_id))
         .await?;
-    Ok(web::Json(Items::collect(views.into_iter().map(session_json))))
+    Ok(web::Json(Items::collect(
+        views.into_iter().map(session_json),
+    )))
 }
 
 #[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions", security(("bearer" = [])),

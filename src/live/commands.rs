@@ -73,35 +73,41 @@ async fn apply(
     };
     usecase::run(&hub.db, move |conn| {
         let (sid, uid) = (session_id.as_str(), user.id.as_str());
-        room::once(conn, sid, uid, request_id.as_deref(), |conn| match command {
-            Command::Chat { text } => room::chat(conn, sid, &user, &text),
-            Command::Focus { dossier_id } => {
-                room::focus(conn, sid, &user, &known_id(&dossier_id, "dossier")?)
-            }
-            Command::OpenVote { dossier_id, .. } => {
-                let draft =
-                    draft.ok_or_else(|| AppError::internal(anyhow::anyhow!("no draft")))?;
-                votes::open(conn, sid, &user, &known_id(&dossier_id, "dossier")?, &draft)
-            }
-            Command::Cast {
-                vote_id,
-                option,
-                comment,
-            } => votes::cast(
-                conn,
-                sid,
-                &user,
-                &known_id(&vote_id, "vote")?,
-                &option,
-                comment.as_deref(),
-            ),
-            Command::CloseVote { vote_id, summary } => {
-                votes::close(conn, sid, &user, &known_id(&vote_id, "vote")?, &summary)
-            }
-            Command::Hello { .. } | Command::Ping => {
-                Err(AppError::internal(anyhow::anyhow!("not a room command")))
-            }
-        })
+        room::once(
+            conn,
+            sid,
+            uid,
+            request_id.as_deref(),
+            |conn| match command {
+                Command::Chat { text } => room::chat(conn, sid, &user, &text),
+                Command::Focus { dossier_id } => {
+                    room::focus(conn, sid, &user, &known_id(&dossier_id, "dossier")?)
+                }
+                Command::OpenVote { dossier_id, .. } => {
+                    let draft =
+                        draft.ok_or_else(|| AppError::internal(anyhow::anyhow!("no draft")))?;
+                    votes::open(conn, sid, &user, &known_id(&dossier_id, "dossier")?, &draft)
+                }
+                Command::Cast {
+                    vote_id,
+                    option,
+                    comment,
+                } => votes::cast(
+                    conn,
+                    sid,
+                    &user,
+                    &known_id(&vote_id, "vote")?,
+                    &option,
+                    comment.as_deref(),
+                ),
+                Command::CloseVote { vote_id, summary } => {
+                    votes::close(conn, sid, &user, &known_id(&vote_id, "vote")?, &summary)
+                }
+                Command::Hello { .. } | Command::Ping => {
+                    Err(AppError::internal(anyhow::anyhow!("not a room command")))
+                }
+            },
+        )
     })
     .await
 }

@@ -198,10 +198,7 @@ async fn admit(
         return None;
     };
     let (sid, u) = (session_id.clone(), user.clone());
-    let found = state
-        .db
-        .read(move |c| room::admission(c, &sid, &u))
-        .await;
+    let found = state.db.read(move |c| room::admission(c, &sid, &u)).await;
     match found {
         Ok(Some(Some((role, viewer, can)))) => Some((session_id, role, viewer, can)),
         Ok(Some(None)) => {

@@ -11,10 +11,10 @@
 //! - after the commit the adapter hands the events to the local rooms (`live::Hub::publish`).
 
 pub mod effects;
+pub mod events;
 pub mod room;
 pub mod sessions;
 pub mod votes;
-pub mod events;
 
 pub use events::Event;
 

@@ -76,12 +76,11 @@ pub fn list_for_board(
     boards::get(conn, board_id)?;
     let relation = relation(conn, board_id, user)?;
     let sees_all = relation.can_see_board_work();
-    let rows =
-        sessions::list_for_board(conn, board_id, (!sees_all).then_some(user.id.as_str()))?;
+    let rows = sessions::list_for_board(conn, board_id, (!sees_all).then_some(user.id.as_str()))?;
     // Outside the board, the caller is a referrer of dossiers on these agendas.
     let (viewer, role) = if sees_all {
-        let role = RoomRole::of(relation.board_role, false, user.is_admin())
-            .unwrap_or(RoomRole::Admin);
+        let role =
+            RoomRole::of(relation.board_role, false, user.is_admin()).unwrap_or(RoomRole::Admin);
         (Viewer::WholeRoom, role)
     } else {
         let own = sessions::own_dossiers(conn, board_id, &user.id)?;

@@ -167,8 +167,8 @@ pub fn decide(
             option,
         })
         .collect();
-    let dossier = dossiers::by_id(conn, &vote.dossier_id)?
-        .ok_or_else(|| AppError::not_found("dossier"))?;
+    let dossier =
+        dossiers::by_id(conn, &vote.dossier_id)?.ok_or_else(|| AppError::not_found("dossier"))?;
     let verdict = decision::close_vote(
         &board.quorum(),
         &vote.options(),

@@ -78,7 +78,11 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<VoteRow>> {
 }
 
 /// A vote of this session, if any.
-pub fn in_session(conn: &mut DbConn, session_id: &str, vote_id: &str) -> AppResult<Option<VoteRow>> {
+pub fn in_session(
+    conn: &mut DbConn,
+    session_id: &str,
+    vote_id: &str,
+) -> AppResult<Option<VoteRow>> {
     Ok(by_id(conn, vote_id)?.filter(|v| v.session_id == session_id))
 }
 
