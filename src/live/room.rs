@@ -119,7 +119,7 @@ impl Room {
                     let held = member.catching_up.take().unwrap_or_default();
                     let mut alive = true;
                     for text in held {
-                        if !member.conn.offer(Outbound::Text(text), &self.hub.metrics()) {
+                        if !member.conn.offer(Outbound::Text(text), self.hub.metrics()) {
                             alive = false;
                             break;
                         }
@@ -342,7 +342,7 @@ impl Room {
                     held.push(text);
                     true
                 }
-                None => member.conn.offer(Outbound::Text(text), &metrics),
+                None => member.conn.offer(Outbound::Text(text), metrics),
             }
         });
     }
