@@ -6,8 +6,9 @@ use serde_json::json;
 use super::room::{viewer, visible};
 use super::{Done, Event, votes};
 use crate::db::audit::{self, Audit};
+use crate::db::dossiers::DossierRow;
 use crate::db::room::{Committed, events as room_events};
-use crate::db::sessions::{self, NewSession, SessionRecord};
+use crate::db::sessions::{self, NewSession, SessionRecord, SessionRow};
 use crate::db::users::UserRow;
 use crate::db::{DbConn, boards, dossiers};
 use crate::domain::access::BoardRelation;
@@ -143,19 +144,12 @@ pub fn add_to_agenda(
     session_id: &str,
     dossier_id: &str,
 ) -> AppResult<Done<SessionView>> {
-    let (session, role) = visible(conn, user, session_id)?;
-    room_access::may_change_agenda(role, session.status())?;
-    let dossier =
-        dossiers::by_id(conn, dossier_id)?.ok_or_else(|| AppError::not_found("dossier"))?;
+    let (session, role) = for_agenda(conn, user, session_id)?;
+    let dossier = dossier(conn, dossier_id)?;
     let next = room_access::may_schedule(dossier.board_id == session.board_id, dossier.status())?;
     dossiers::set_status(conn, &dossier, next)?;
     sessions::add_agenda_item(conn, session_id, dossier_id)?;
-    audit::record(
-        conn,
-        Audit::new(&user.id, "dossier.schedule", "dossier", dossier_id)
-            .with_detail(json!({ "session_id": session_id })),
-    )?;
-    agenda_changed(conn, role, session_id, dossier_id, true)
+    agenda_changed(conn, user, role, session_id, dossier_id, true)
 }
 
 /// Takes a dossier off the agenda (coordinators); a scheduled one goes back to `submitted`.
@@ -165,34 +159,55 @@ pub fn remove_from_agenda(
     session_id: &str,
     dossier_id: &str,
 ) -> AppResult<Done<SessionView>> {
-    let (session, role) = visible(conn, user, session_id)?;
-    room_access::may_change_agenda(role, session.status())?;
+    let (_, role) = for_agenda(conn, user, session_id)?;
     if !sessions::on_agenda(conn, session_id, dossier_id)? {
         return Err(AppError::not_found("agenda item"));
     }
     let vote_open = sessions::has_open_vote(conn, dossier_id)?;
-    let dossier =
-        dossiers::by_id(conn, dossier_id)?.ok_or_else(|| AppError::not_found("dossier"))?;
+    let dossier = dossier(conn, dossier_id)?;
     let next = room_access::may_unschedule(vote_open, dossier.status())?;
     sessions::delete_agenda_item(conn, session_id, dossier_id)?;
     if let Some(next) = next {
         dossiers::set_status(conn, &dossier, next)?;
     }
-    audit::record(
-        conn,
-        Audit::new(&user.id, "dossier.unschedule", "dossier", dossier_id)
-            .with_detail(json!({ "session_id": session_id })),
-    )?;
-    agenda_changed(conn, role, session_id, dossier_id, false)
+    agenda_changed(conn, user, role, session_id, dossier_id, false)
 }
 
+/// A session whose agenda `user` may change (404 if hidden, 403 if not a coordinator, 409
+/// once closed), with their role.
+fn for_agenda(
+    conn: &mut DbConn,
+    user: &UserRow,
+    session_id: &str,
+) -> AppResult<(SessionRow, RoomRole)> {
+    let (session, role) = visible(conn, user, session_id)?;
+    room_access::may_change_agenda(role, session.status())?;
+    Ok((session, role))
+}
+
+fn dossier(conn: &mut DbConn, id: &str) -> AppResult<DossierRow> {
+    dossiers::by_id(conn, id)?.ok_or_else(|| AppError::not_found("dossier"))
+}
+
+/// Records the agenda change and answers the session as it now is.
 fn agenda_changed(
     conn: &mut DbConn,
+    user: &UserRow,
     role: RoomRole,
     session_id: &str,
     dossier_id: &str,
     scheduled: bool,
 ) -> AppResult<Done<SessionView>> {
+    let action = if scheduled {
+        "dossier.schedule"
+    } else {
+        "dossier.unschedule"
+    };
+    audit::record(
+        conn,
+        Audit::new(&user.id, action, "dossier", dossier_id)
+            .with_detail(json!({ "session_id": session_id })),
+    )?;
     let record = sessions::get_record(conn, session_id)?;
     Ok(Done::with(
         SessionView::of(record, &Viewer::WholeRoom, role),
