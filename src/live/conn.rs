@@ -1,9 +1,11 @@
 //! One connection as the rest of the instance sees it: its handle (who, which session, what
-//! they may see), its bounded outgoing queue, the signal that closes it, and the close codes.
+//! they may see), its bounded outgoing queue, the signal that closes it, the close codes, and
+//! the writer task that owns the socket.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 
+use actix_ws::{CloseCode, CloseReason, Session};
 use bytestring::ByteString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -92,5 +94,59 @@ impl ConnHandle {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
+    }
+}
+
+/// Owns the socket: sends what is queued until asked to close, then sends the close frame.
+pub async fn write_loop(
+    mut ws: Session,
+    mut rx: mpsc::Receiver<Outbound>,
+    close: Arc<CloseSignal>,
+) {
+    loop {
+        let msg = tokio::select! {
+            biased;
+            _ = close.closed() => break,
+            msg = rx.recv() => msg,
+        };
+        let Some(msg) = msg else { break };
+        let sent = tokio::select! {
+            biased;
+            _ = close.closed() => break,
+            sent = async {
+                match msg {
+                    Outbound::Text(text) => ws.text(text).await,
+                    Outbound::Ping => ws.ping(b"").await,
+                    Outbound::Pong(bytes) => ws.pong(&bytes).await,
+                }
+            } => sent,
+        };
+        if sent.is_err() {
+            close.close(1000);
+            return;
+        }
+    }
+    let code = close.code().unwrap_or(1000);
+    let reason = CloseReason {
+        code: CloseCode::from(code),
+        description: Some(close_description(code).to_string()),
+    };
+    // A client that does not read takes the close frame only once it reads what is buffered
+    // before it; give it that long, not for ever.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), ws.close(Some(reason))).await;
+}
+
+fn close_description(code: u16) -> &'static str {
+    match code {
+        close_code::GOING_AWAY => "server shutting down; reconnect with since",
+        close_code::TOO_BIG => "frame larger than 64 KiB",
+        close_code::IDLE => "no message for 30 s",
+        close_code::SLOW_CONSUMER => "too slow to keep up; reconnect with since",
+        close_code::UNAUTHENTICATED => "unauthenticated",
+        close_code::FORBIDDEN => "not allowed in this session",
+        close_code::NO_SESSION => "no such session",
+        close_code::NO_HELLO => "no hello in time",
+        close_code::TOO_MANY_CONNECTIONS => "too many open room connections for this user",
+        _ => "",
     }
 }

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
+use actix_ws::{AggregatedMessage, ProtocolError, Session};
 use bytestring::ByteString;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::commands;
+use super::conn::write_loop;
 use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code, current_viewer};
 use super::protocol::{self, Command, MAX_FRAME_BYTES, Refusal};
 use super::rate::TokenBucket;
@@ -380,55 +381,5 @@ async fn command_loop(hub: &Arc<Hub>, conn: &ConnHandle, user: &UserRow, stream:
         if !conn.offer(Outbound::Text(ByteString::from(reply)), &hub.metrics) {
             return;
         }
-    }
-}
-
-/// Owns the socket: sends what is queued until asked to close, then sends the close frame.
-async fn write_loop(mut ws: Session, mut rx: mpsc::Receiver<Outbound>, close: Arc<CloseSignal>) {
-    loop {
-        let msg = tokio::select! {
-            biased;
-            _ = close.closed() => break,
-            msg = rx.recv() => msg,
-        };
-        let Some(msg) = msg else { break };
-        let sent = tokio::select! {
-            biased;
-            _ = close.closed() => break,
-            sent = async {
-                match msg {
-                    Outbound::Text(text) => ws.text(text).await,
-                    Outbound::Ping => ws.ping(b"").await,
-                    Outbound::Pong(bytes) => ws.pong(&bytes).await,
-                }
-            } => sent,
-        };
-        if sent.is_err() {
-            close.close(1000);
-            return;
-        }
-    }
-    let code = close.code().unwrap_or(1000);
-    let reason = CloseReason {
-        code: CloseCode::from(code),
-        description: Some(close_description(code).to_string()),
-    };
-    // A client that does not read takes the close frame only once it reads what is buffered
-    // before it; give it that long, not for ever.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), ws.close(Some(reason))).await;
-}
-
-fn close_description(code: u16) -> &'static str {
-    match code {
-        close_code::GOING_AWAY => "server shutting down; reconnect with since",
-        close_code::TOO_BIG => "frame larger than 64 KiB",
-        close_code::IDLE => "no message for 30 s",
-        close_code::SLOW_CONSUMER => "too slow to keep up; reconnect with since",
-        close_code::UNAUTHENTICATED => "unauthenticated",
-        close_code::FORBIDDEN => "not allowed in this session",
-        close_code::NO_SESSION => "no such session",
-        close_code::NO_HELLO => "no hello in time",
-        close_code::TOO_MANY_CONNECTIONS => "too many open room connections for this user",
-        _ => "",
     }
 }
