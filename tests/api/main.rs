@@ -18,6 +18,7 @@ mod dossiers;
 mod exports;
 mod hardening;
 mod health;
+mod layers;
 mod live;
 mod live_load;
 mod live_process;
