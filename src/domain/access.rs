@@ -3,7 +3,10 @@
 //! Things a caller may not see answer 404, so that their existence does not leak;
 //! things a caller may see but not change answer 403.
 
+use serde::Serialize;
+
 use super::board::BoardRole;
+use super::dossier::DossierStatus;
 
 /// Why an action is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +68,85 @@ impl DossierRelation {
     }
 }
 
+/// What the caller may do with one dossier, as the server will enforce it; sent with every
+/// dossier so that the browser need not re-derive the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+pub struct DossierCan {
+    /// Change the content: the referrer, while a draft or submitted.
+    pub edit: bool,
+    /// Send to the board: the referrer, on a draft.
+    pub submit: bool,
+    /// Withdraw: the referrer, until decided or withdrawn, and not while a vote on it is open.
+    pub withdraw: bool,
+    /// Add attachments: the referrer or a coordinator of the board, until decided or withdrawn.
+    pub upload: bool,
+    /// Delete the attachments they uploaded: the referrer, until decided or withdrawn.
+    pub delete_attachments: bool,
+}
+
+impl DossierRelation {
+    /// What this caller may do with a dossier in `status`; `vote_open` if a vote on it is open.
+    pub fn can(&self, status: DossierStatus, vote_open: bool) -> DossierCan {
+        use super::dossier::Transition;
+        let refer = self.check(DossierAction::Refer).is_ok();
+        DossierCan {
+            edit: refer && status.is_editable(),
+            submit: refer && status.apply(Transition::Submit).is_ok(),
+            withdraw: refer && check_withdraw(status, vote_open).is_ok(),
+            upload: self.check(DossierAction::Attach).is_ok() && status.is_open(),
+            delete_attachments: refer && status.is_open(),
+        }
+    }
+}
+
+/// A dossier cannot be withdrawn while a vote on it is open (409 with this message).
+pub fn check_withdraw(status: DossierStatus, vote_open: bool) -> Result<DossierStatus, String> {
+    use super::dossier::Transition;
+    let next = status
+        .apply(Transition::Withdraw)
+        .map_err(|e| e.to_string())?;
+    if vote_open {
+        return Err(
+            "a vote is open on this dossier; it can be withdrawn once the vote is closed".into(),
+        );
+    }
+    Ok(next)
+}
+
+/// Attachments are added or removed while the dossier is open (409 with this message).
+pub fn check_attachments_open(status: DossierStatus) -> Result<(), String> {
+    if status.is_open() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the dossier is {}: its attachments can no longer change",
+            status.as_str()
+        ))
+    }
+}
+
+/// Only the person who uploaded an attachment may delete it (403 otherwise).
+pub fn check_delete_attachment(is_uploader: bool) -> Result<(), Denied> {
+    if is_uploader {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "only the person who uploaded an attachment may delete it",
+        ))
+    }
+}
+
+/// What the caller may do with one board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+pub struct BoardCan {
+    /// Add, change or remove members: administrators and the board's coordinators.
+    pub manage_members: bool,
+    /// Plan sessions, build agendas, chair: the board's coordinators.
+    pub plan_sessions: bool,
+    /// Export decisions and read the activity report: coordinators and administrators.
+    pub export: bool,
+}
+
 /// How the signed-in user stands towards one board (boards themselves are visible to all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BoardRelation {
@@ -99,6 +181,23 @@ impl BoardRelation {
         }
     }
 
+    /// Export decisions and read the activity report: admins and the board's coordinators.
+    pub fn check_export(&self) -> Result<(), Denied> {
+        if self.is_admin || self.is_coordinator() {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden(EXPORT_REFUSED))
+        }
+    }
+
+    pub fn can(&self) -> BoardCan {
+        BoardCan {
+            manage_members: self.check_manage_members().is_ok(),
+            plan_sessions: self.check_coordinate().is_ok(),
+            export: self.check_export().is_ok(),
+        }
+    }
+
     /// See the board's sessions and decisions: its members, coordinators and admins.
     pub fn can_see_board_work(&self) -> bool {
         self.is_admin || self.board_role.is_some()
@@ -108,6 +207,48 @@ impl BoardRelation {
     /// (a referrer choosing a board) sees names, specialties and organisations only.
     pub fn can_see_member_contacts(&self) -> bool {
         self.is_admin || self.board_role.is_some()
+    }
+}
+
+pub const EXPORT_REFUSED: &str =
+    "exports and reports are for the board's coordinators and administrators";
+
+/// The boards an export or report covers (`None`: every board). `asked` is the board asked
+/// for with the caller's relation to it; without one, an admin exports every board and a
+/// coordinator the boards they coordinate (`coordinated`).
+pub fn export_scope(
+    is_admin: bool,
+    asked: Option<(&str, BoardRelation)>,
+    coordinated: Vec<String>,
+) -> Result<Option<Vec<String>>, Denied> {
+    match asked {
+        Some((id, rel)) => rel.check_export().map(|()| Some(vec![id.to_string()])),
+        None if is_admin => Ok(None),
+        None if coordinated.is_empty() => Err(Denied::Forbidden(EXPORT_REFUSED)),
+        None => Ok(Some(coordinated)),
+    }
+}
+
+/// Account management is for administrators (403 otherwise).
+pub fn check_admin(is_admin: bool) -> Result<(), Denied> {
+    if is_admin {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("administrators only"))
+    }
+}
+
+/// An administrator may not disable or demote themselves (409 with this message), so that
+/// the service always keeps one.
+pub fn check_own_account(
+    is_self: bool,
+    disabling: bool,
+    demoting: bool,
+) -> Result<(), &'static str> {
+    if is_self && (disabling || demoting) {
+        Err("administrators cannot disable or demote themselves")
+    } else {
+        Ok(())
     }
 }
 
@@ -186,5 +327,128 @@ mod tests {
         assert!(admin.check_coordinate().is_err());
         assert!(member.can_see_board_work() && admin.can_see_board_work());
         assert!(!BoardRelation::default().can_see_board_work());
+    }
+
+    #[test]
+    fn dossier_can_follows_the_rules() {
+        use DossierStatus::*;
+        let referrer = rel(true, None, false);
+        let coordinator = rel(false, Some(BoardRole::Coordinator), false);
+        let member = rel(false, Some(BoardRole::Member), false);
+        let admin = rel(false, None, true);
+        let all = DossierCan {
+            edit: true,
+            submit: true,
+            withdraw: true,
+            upload: true,
+            delete_attachments: true,
+        };
+        assert_eq!(referrer.can(Draft, false), all);
+        assert_eq!(
+            referrer.can(Submitted, false),
+            DossierCan {
+                submit: false,
+                ..all
+            }
+        );
+        let scheduled = referrer.can(Scheduled, false);
+        assert!(!scheduled.edit && !scheduled.submit && scheduled.withdraw && scheduled.upload);
+        assert!(!referrer.can(Scheduled, true).withdraw);
+        assert_eq!(referrer.can(Decided, false), DossierCan::default());
+        assert_eq!(referrer.can(Withdrawn, false), DossierCan::default());
+        assert_eq!(
+            coordinator.can(Submitted, false),
+            DossierCan {
+                upload: true,
+                ..DossierCan::default()
+            }
+        );
+        assert!(!coordinator.can(Decided, false).upload);
+        assert_eq!(member.can(Draft, false), DossierCan::default());
+        assert_eq!(admin.can(Submitted, false), DossierCan::default());
+    }
+
+    #[test]
+    fn withdrawal_and_attachment_rules() {
+        use DossierStatus::*;
+        assert_eq!(check_withdraw(Scheduled, false), Ok(Withdrawn));
+        assert!(
+            check_withdraw(Scheduled, true)
+                .unwrap_err()
+                .contains("vote is open")
+        );
+        assert!(check_withdraw(Decided, false).is_err());
+        assert!(check_attachments_open(Submitted).is_ok());
+        assert_eq!(
+            check_attachments_open(Decided).unwrap_err(),
+            "the dossier is decided: its attachments can no longer change"
+        );
+        assert!(check_delete_attachment(true).is_ok());
+        assert!(matches!(
+            check_delete_attachment(false),
+            Err(Denied::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn board_can_and_export_scope() {
+        let rel = |board_role, is_admin| BoardRelation {
+            board_role,
+            is_admin,
+        };
+        let coordinator = rel(Some(BoardRole::Coordinator), false);
+        let member = rel(Some(BoardRole::Member), false);
+        let admin = rel(None, true);
+        assert_eq!(
+            coordinator.can(),
+            BoardCan {
+                manage_members: true,
+                plan_sessions: true,
+                export: true
+            }
+        );
+        assert_eq!(member.can(), BoardCan::default());
+        assert_eq!(
+            admin.can(),
+            BoardCan {
+                manage_members: true,
+                plan_sessions: false,
+                export: true
+            }
+        );
+        assert_eq!(
+            export_scope(false, Some(("b", coordinator)), vec![]),
+            Ok(Some(vec!["b".to_string()]))
+        );
+        assert!(export_scope(false, Some(("b", member)), vec!["c".into()]).is_err());
+        assert_eq!(
+            export_scope(true, Some(("b", admin)), vec![])
+                .unwrap()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(export_scope(true, None, vec![]), Ok(None));
+        assert_eq!(
+            export_scope(false, None, vec!["c".into()]),
+            Ok(Some(vec!["c".to_string()]))
+        );
+        assert_eq!(
+            export_scope(false, None, vec![]),
+            Err(Denied::Forbidden(EXPORT_REFUSED))
+        );
+    }
+
+    #[test]
+    fn account_rules() {
+        assert!(check_admin(true).is_ok());
+        assert_eq!(
+            check_admin(false),
+            Err(Denied::Forbidden("administrators only"))
+        );
+        assert!(check_own_account(true, true, false).is_err());
+        assert!(check_own_account(true, false, true).is_err());
+        assert!(check_own_account(true, false, false).is_ok());
+        assert!(check_own_account(false, true, true).is_ok());
     }
 }
