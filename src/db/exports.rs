@@ -4,13 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::decisions::DecisionRow;
 use super::schema::{boards, decisions, dossiers, users};
-use super::users::UserRow;
-use super::{DbConn, boards as boards_db};
-use crate::domain::board::BoardRole;
 use crate::domain::report::{Decided, Received};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// One decision with what the exports show of its dossier, board and referrer.
 #[derive(Debug, Clone)]
@@ -39,44 +37,6 @@ pub struct Scope {
 pub struct Cursor {
     pub decided_at: NaiveDateTime,
     pub id: String,
-}
-
-/// The boards `user` may export from: the board asked for (its coordinators and admins), or,
-/// without one, every board for an admin and the boards a coordinator coordinates.
-pub fn scope_boards(
-    conn: &mut DbConn,
-    user: &UserRow,
-    board_id: Option<&str>,
-) -> AppResult<Option<Vec<String>>> {
-    let refused = || {
-        AppError::forbidden(
-            "exports and reports are for the board's coordinators and administrators",
-        )
-    };
-    match board_id {
-        Some(id) => {
-            boards_db::get(conn, id)?;
-            let rel = boards_db::relation(conn, id, user)?;
-            if user.is_admin() || rel.is_coordinator() {
-                Ok(Some(vec![id.to_string()]))
-            } else {
-                Err(refused())
-            }
-        }
-        None if user.is_admin() => Ok(None),
-        None => {
-            let coordinated: Vec<String> = boards_db::memberships(conn, &user.id)?
-                .into_iter()
-                .filter(|(_, role)| *role == BoardRole::Coordinator)
-                .map(|(board, _)| board)
-                .collect();
-            if coordinated.is_empty() {
-                Err(refused())
-            } else {
-                Ok(Some(coordinated))
-            }
-        }
-    }
 }
 
 /// The next page of decisions after `after`, at most `limit`.

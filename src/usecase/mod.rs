@@ -16,6 +16,7 @@ pub mod boards;
 pub mod dossiers;
 pub mod effects;
 pub mod events;
+pub mod exports;
 
 pub use events::Event;
 
