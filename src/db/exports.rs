@@ -39,6 +39,24 @@ pub struct Cursor {
     pub id: String,
 }
 
+/// A boxed query of decisions narrowed to a scope's boards and period.
+macro_rules! within {
+    ($query:expr, $scope:expr) => {{
+        let mut query = $query;
+        let scope: &Scope = $scope;
+        if let Some(ids) = &scope.boards {
+            query = query.filter(decisions::board_id.eq_any(ids.clone()));
+        }
+        if let Some(from) = scope.from {
+            query = query.filter(decisions::decided_at.ge(from));
+        }
+        if let Some(to) = scope.to {
+            query = query.filter(decisions::decided_at.lt(to));
+        }
+        query
+    }};
+}
+
 /// The next page of decisions after `after`, at most `limit`.
 pub fn page(
     conn: &mut DbConn,
@@ -62,15 +80,7 @@ pub fn page(
             users::organization,
         ))
         .into_boxed();
-    if let Some(ids) = &scope.boards {
-        query = query.filter(decisions::board_id.eq_any(ids.clone()));
-    }
-    if let Some(from) = scope.from {
-        query = query.filter(decisions::decided_at.ge(from));
-    }
-    if let Some(to) = scope.to {
-        query = query.filter(decisions::decided_at.lt(to));
-    }
+    query = within!(query, scope);
     if let Some(c) = after {
         // A row-value comparison, which both databases answer with a range scan of the
         // (decided_at, id) index; the equivalent OR form made PostgreSQL sort the whole table
@@ -121,15 +131,7 @@ pub fn page(
 /// How many decisions the scope holds (for progress bars).
 pub fn count(conn: &mut DbConn, scope: &Scope) -> AppResult<i64> {
     let mut query = decisions::table.into_boxed();
-    if let Some(ids) = &scope.boards {
-        query = query.filter(decisions::board_id.eq_any(ids.clone()));
-    }
-    if let Some(from) = scope.from {
-        query = query.filter(decisions::decided_at.ge(from));
-    }
-    if let Some(to) = scope.to {
-        query = query.filter(decisions::decided_at.lt(to));
-    }
+    query = within!(query, scope);
     Ok(query.count().get_result(conn)?)
 }
 
