@@ -304,4 +304,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    #[test]
+    fn page_bounds_and_ids() {
+        assert_eq!(page_bounds(None, None), Ok((LIST_DEFAULT_LIMIT, 0)));
+        assert_eq!(page_bounds(Some(500), Some(10)), Ok((500, 10)));
+        assert_eq!(page_bounds(Some(0), None).unwrap_err().field, "limit");
+        assert_eq!(page_bounds(Some(501), None).unwrap_err().field, "limit");
+        assert_eq!(page_bounds(None, Some(-1)).unwrap_err().field, "offset");
+        let id = "6f1c2a3e-0000-4000-8000-000000000001";
+        assert_eq!(field_id("board_id", &format!(" {id} ")).unwrap(), id);
+        assert_eq!(field_id("board_id", "x").unwrap_err().field, "board_id");
+        assert!(path_id(id, "dossier").is_ok());
+        assert!(matches!(
+            path_id("x", "dossier"),
+            Err(AppError::NotFound(_))
+        ));
+    }
 }
