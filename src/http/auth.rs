@@ -73,7 +73,9 @@ pub async fn login(
         .await?;
     let candidate = found.clone();
     let verified = password::off_thread(move || match &candidate {
-        Some(user) => password::verify(&user.password_hash, &body.password) && !user.disabled,
+        Some(user) => {
+            password::verify(&user.password_hash, &body.password) && accounts::may_sign_in(user)
+        }
         None => {
             password::verify_dummy(&body.password);
             false

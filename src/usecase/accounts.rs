@@ -87,6 +87,11 @@ pub fn update(
     Ok(Done::with(user, events))
 }
 
+/// Whether an account whose password matched may sign in: not once disabled.
+pub fn may_sign_in(user: &UserRow) -> bool {
+    !user.disabled
+}
+
 /// Records a token issued at sign-in, so that it can be revoked.
 pub fn signed_in(
     conn: &mut DbConn,
