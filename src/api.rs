@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use crate::db::attachments::{AttachmentRow, DicomMetadata};
 use crate::db::boards::BoardRow;
 use crate::db::decisions::DecisionRow;
-use crate::db::dossiers::DossierRecord;
 use crate::db::sessions::SessionRecord;
 use crate::db::users::UserRow;
+use crate::domain::access::{BoardCan, DossierCan};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::board::{BoardRole, QuorumRule};
 use crate::domain::dossier::{DossierStatus, Patient, Urgency};
@@ -19,6 +19,7 @@ use crate::domain::quorum::QuorumResult;
 use crate::domain::room::SessionStatus;
 use crate::domain::room_access::SessionCan;
 use crate::domain::user::Role;
+use crate::usecase::dossiers::DossierView;
 
 /// A stored naive UTC time as the contract's RFC 3339 UTC time.
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -71,16 +72,19 @@ pub struct Board {
     pub description: String,
     pub quorum: QuorumRule,
     pub created_at: DateTime<Utc>,
+    /// What the caller may do with this board.
+    pub can: BoardCan,
 }
 
-impl From<&BoardRow> for Board {
-    fn from(b: &BoardRow) -> Self {
+impl Board {
+    pub fn new(b: &BoardRow, can: BoardCan) -> Self {
         Board {
             id: b.id.clone(),
             name: b.name.clone(),
             description: b.description.clone(),
             quorum: b.quorum(),
             created_at: utc(b.created_at),
+            can,
         }
     }
 }
@@ -166,10 +170,13 @@ pub struct Dossier {
     pub decision: Option<Decision>,
     pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// What the caller may do with this dossier.
+    pub can: DossierCan,
 }
 
-impl From<DossierRecord> for Dossier {
-    fn from(rec: DossierRecord) -> Self {
+impl From<DossierView> for Dossier {
+    fn from(view: DossierView) -> Self {
+        let rec = view.record;
         let r = rec.row;
         Dossier {
             patient: r.patient(),
@@ -190,6 +197,7 @@ impl From<DossierRecord> for Dossier {
                 .and_then(|d| Decision::try_from(d).ok()),
             created_at: utc(r.created_at),
             submitted_at: r.submitted_at.map(utc),
+            can: view.can,
         }
     }
 }

@@ -4,11 +4,12 @@ use chrono::Datelike;
 
 use crate::auth::create_account;
 use crate::db::Db;
-use crate::db::{audit, boards, dossiers, sessions, users};
+use crate::db::{audit, boards, sessions, users};
 use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
-use crate::domain::dossier::{DossierContent, Patient, Sex, Transition, Urgency};
+use crate::domain::dossier::{DossierContent, Patient, Sex, Urgency};
 use crate::domain::user::{NewUser, Role};
 use crate::error::{AppError, AppResult};
+use crate::usecase;
 
 /// The password of every demo account.
 pub const PASSWORD: &str = "consilium-demo";
@@ -168,10 +169,10 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
                 urgency: Urgency::Routine,
                 consent: submit,
             };
-            let rec = dossiers::create(conn, &referrer, board, &content)?;
+            let id = usecase::dossiers::create(conn, &referrer, board, &content)?.value.record.row.id;
             if submit {
-                dossiers::refer(conn, &referrer, &rec.row.id, Transition::Submit)?;
-                submitted.push(rec.row.id.clone());
+                usecase::dossiers::submit(conn, &referrer, &id)?;
+                submitted.push(id);
             }
         }
         // A meeting planned for next Tuesday at 16:30 UTC, with the first case on its agenda.

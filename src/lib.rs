@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod ingest;
+pub mod input;
 pub mod live;
 pub mod note;
 pub mod startup;

@@ -25,15 +25,6 @@ impl CurrentUser {
     pub fn is_admin(&self) -> bool {
         self.user.is_admin()
     }
-
-    /// Admins only (403 for anyone else).
-    pub fn require_admin(&self) -> AppResult<()> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden("administrators only"))
-        }
-    }
 }
 
 /// Resolves a raw token to its user; shared by the HTTP extractor and the live room's `hello`.

@@ -8,36 +8,23 @@ pub mod token;
 
 pub use extractor::CurrentUser;
 
-use serde_json::json;
-
 use crate::db::Db;
-use crate::db::audit::{self, Audit};
-use crate::db::users::{self, UserRow};
+use crate::db::users::UserRow;
 use crate::domain::user::NewUser;
 use crate::error::AppResult;
 
 /// Creates an account: hashes the password off the async threads, then stores the user and
 /// records who created it (`None`: the command line).
-pub async fn create_account(db: &Db, actor_id: Option<String>, new: NewUser) -> AppResult<UserRow> {
+pub async fn create_account(db: &Db, actor: Option<UserRow>, new: NewUser) -> AppResult<UserRow> {
     let (new, hash) = password::off_thread(move || {
         let hash = password::hash(new.password.expose());
         (new, hash)
     })
     .await?;
     let hash = hash?;
-    db.write(move |conn| {
-        let user = users::insert(conn, &new, &hash)?;
-        audit::record(
-            conn,
-            Audit {
-                actor_id: actor_id.as_deref(),
-                action: "user.create",
-                object_type: "user",
-                object_id: Some(&user.id),
-                detail: json!({ "role": user.role }),
-            },
-        )?;
-        Ok(user)
+    let done = crate::usecase::run(db, move |conn| {
+        crate::usecase::accounts::create(conn, actor.as_ref(), &new, &hash)
     })
-    .await
+    .await?;
+    Ok(done.value)
 }

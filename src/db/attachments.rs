@@ -1,18 +1,13 @@
-//! Attachment rows: written only once their object is complete, visible as their dossier is,
-//! and every upload, read, download and deletion recorded in the audit log.
+//! Attachment rows, written only once their object is complete. Who may add, see and remove
+//! them is in `usecase::attachments`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::DbConn;
-use super::audit::{self, Audit};
-use super::dossiers::{self, DossierRow};
 use super::schema::attachments;
-use super::users::UserRow;
-use crate::domain::access::{DossierAction, DossierRelation};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attachments)]
@@ -54,39 +49,12 @@ pub fn object_key(dossier_id: &str, attachment_id: &str) -> String {
     format!("dossiers/{dossier_id}/{attachment_id}")
 }
 
-/// Records a complete upload, if the dossier still takes attachments.
+/// Records a complete upload; its object is no longer an upload in progress.
 pub fn insert(conn: &mut DbConn, row: &AttachmentRow) -> AppResult<()> {
-    let dossier =
-        dossiers::by_id(conn, &row.dossier_id)?.ok_or_else(|| AppError::not_found("dossier"))?;
-    check_open(&dossier)?;
     diesel::insert_into(attachments::table)
         .values(row)
         .execute(conn)?;
-    super::object_uploads::forget(conn, &row.object_key)?;
-    audit::record(
-        conn,
-        Audit::new(&row.uploader_id, "attachment.upload", "attachment", &row.id).with_detail(
-            json!({
-                "dossier_id": row.dossier_id,
-                "size": row.size,
-                "sha256": row.sha256,
-                "deidentified": row.deidentified,
-            }),
-        ),
-    )?;
-    Ok(())
-}
-
-/// Attachments may be added or removed while the dossier is open (not decided or withdrawn).
-pub fn check_open(dossier: &DossierRow) -> AppResult<()> {
-    if dossier.status().is_open() {
-        Ok(())
-    } else {
-        Err(AppError::conflict(format!(
-            "the dossier is {}: its attachments can no longer change",
-            dossier.status
-        )))
-    }
+    super::object_uploads::forget(conn, &row.object_key)
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
@@ -106,54 +74,8 @@ pub fn for_dossiers(conn: &mut DbConn, dossier_ids: &[String]) -> AppResult<Vec<
         .load(conn)?)
 }
 
-/// Loads an attachment `user` may see (as its dossier): 404 otherwise.
-pub fn load_visible(
-    conn: &mut DbConn,
-    user: &UserRow,
-    id: &str,
-) -> AppResult<(AttachmentRow, DossierRow, DossierRelation)> {
-    let row = by_id(conn, id)?.ok_or_else(|| AppError::not_found("attachment"))?;
-    let (dossier, rel) = dossiers::load_for(conn, user, &row.dossier_id, DossierAction::View)
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::not_found("attachment"),
-            other => other,
-        })?;
-    Ok((row, dossier, rel))
-}
-
-/// Loads an attachment for reading and records the read (`attachment.read` or
-/// `attachment.download`).
-pub fn read(
-    conn: &mut DbConn,
-    user: &UserRow,
-    id: &str,
-    action: &str,
-    detail: serde_json::Value,
-) -> AppResult<AttachmentRow> {
-    let (row, _, _) = load_visible(conn, user, id)?;
-    audit::record(
-        conn,
-        Audit::new(&user.id, action, "attachment", &row.id).with_detail(detail),
-    )?;
-    Ok(row)
-}
-
-/// Removes the row of an attachment its uploader deletes; the caller then removes the object.
-pub fn delete(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<AttachmentRow> {
-    let (row, dossier, _) = load_visible(conn, user, id)?;
-    if row.uploader_id != user.id {
-        return Err(AppError::forbidden(
-            "only the person who uploaded an attachment may delete it",
-        ));
-    }
-    check_open(&dossier)?;
-    diesel::delete(attachments::table.find(&row.id)).execute(conn)?;
-    audit::record(
-        conn,
-        Audit::new(&user.id, "attachment.delete", "attachment", &row.id).with_detail(json!({
-            "dossier_id": row.dossier_id,
-            "sha256": row.sha256,
-        })),
-    )?;
-    Ok(row)
+/// Removes an attachment's row; the caller removes its object.
+pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    diesel::delete(attachments::table.find(id)).execute(conn)?;
+    Ok(())
 }

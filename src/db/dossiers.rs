@@ -1,22 +1,15 @@
-//! Dossiers: creation with a unique reference, visibility, edits and status changes.
-//! The rules come from `domain::dossier` and `domain::access`; this module applies them to rows
-//! and records every read and change in the audit log.
+//! Dossier rows: creation with a unique reference, the visible list, content and status
+//! writes. The rules that decide who may do what are in `usecase::dossiers`.
 
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::attachments::{self, AttachmentRow};
-use super::audit::{self, Audit};
 use super::decisions::{self, DecisionRow};
 use super::schema::{board_members, dossiers};
 use super::users::{self, UserRow};
-use super::{DbConn, boards, counters, new_id, now};
-use crate::domain::ValidationError;
-use crate::domain::access::{DossierAction, DossierRelation};
-use crate::domain::dossier::{
-    DossierContent, DossierPatch, DossierStatus, PatchError, Patient, Transition, reference,
-};
+use super::{DbConn, counters, new_id, now};
+use crate::domain::dossier::{DossierContent, DossierStatus, Patient, reference};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -82,34 +75,6 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<DossierRow>> {
         .optional()?)
 }
 
-/// How `user` stands towards `dossier`.
-pub fn relation(
-    conn: &mut DbConn,
-    dossier: &DossierRow,
-    user: &UserRow,
-) -> AppResult<DossierRelation> {
-    Ok(DossierRelation {
-        is_referrer: dossier.referrer_id == user.id,
-        board_role: boards::role_of(conn, &dossier.board_id, &user.id)?,
-        is_admin: user.is_admin(),
-    })
-}
-
-/// Loads a dossier `user` may act on as `action`: 404 if hidden from them, 403 if visible but
-/// not theirs to change.
-pub fn load_for(
-    conn: &mut DbConn,
-    user: &UserRow,
-    id: &str,
-    action: DossierAction,
-) -> AppResult<(DossierRow, DossierRelation)> {
-    let row = by_id(conn, id)?.ok_or_else(|| AppError::not_found("dossier"))?;
-    let rel = relation(conn, &row, user)?;
-    rel.check(action)
-        .map_err(|d| AppError::denied(d, "dossier"))?;
-    Ok((row, rel))
-}
-
 /// Adds what the JSON shows besides the row.
 pub fn record(conn: &mut DbConn, row: DossierRow) -> AppResult<DossierRecord> {
     let referrer = users::by_id(conn, &row.referrer_id)?
@@ -157,16 +122,13 @@ fn records(conn: &mut DbConn, rows: Vec<DossierRow>) -> AppResult<Vec<DossierRec
         .collect()
 }
 
-/// Creates a draft referred by `user` to `board_id`.
-pub fn create(
+/// Inserts a draft with the next reference of the year; returns its id.
+pub fn insert(
     conn: &mut DbConn,
-    user: &UserRow,
+    referrer_id: &str,
     board_id: &str,
     content: &DossierContent,
-) -> AppResult<DossierRecord> {
-    if boards::by_id(conn, board_id)?.is_none() {
-        return Err(ValidationError::new("board_id", "no such board").into());
-    }
+) -> AppResult<String> {
     let created_at = now();
     let year = created_at.year();
     let number = counters::next(conn, &format!("dossier-{year}"))?;
@@ -176,7 +138,7 @@ pub fn create(
             dossiers::id.eq(&id),
             dossiers::reference.eq(reference(year, number)),
             dossiers::board_id.eq(board_id),
-            dossiers::referrer_id.eq(&user.id),
+            dossiers::referrer_id.eq(referrer_id),
             dossiers::title.eq(&content.title),
             dossiers::patient_pseudonym.eq(&content.patient.pseudonym),
             dossiers::patient_birth_year.eq(content.patient.birth_year),
@@ -190,20 +152,12 @@ pub fn create(
             dossiers::updated_at.eq(created_at),
         ))
         .execute(conn)?;
-    audit::record(
-        conn,
-        Audit::new(&user.id, "dossier.create", "dossier", &id)
-            .with_detail(json!({ "board_id": board_id })),
-    )?;
-    let row = by_id(conn, &id)?.ok_or_else(|| AppError::not_found("dossier"))?;
-    record(conn, row)
+    Ok(id)
 }
 
-/// Reads one dossier, recording the read.
-pub fn read(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<DossierRecord> {
-    let (row, _) = load_for(conn, user, id, DossierAction::View)?;
-    audit::record(conn, Audit::new(&user.id, "dossier.read", "dossier", id))?;
-    record(conn, row)
+/// The dossier, or 404.
+pub fn get(conn: &mut DbConn, id: &str) -> AppResult<DossierRow> {
+    by_id(conn, id)?.ok_or_else(|| AppError::not_found("dossier"))
 }
 
 /// Filters of the dossier list.
@@ -215,20 +169,21 @@ pub struct ListFilter {
     pub offset: i64,
 }
 
-/// The dossiers `user` may see, newest first, recording which were listed.
+/// Dossiers newest first: those referred by `visible_to` or referred to a board they belong
+/// to, or every dossier if `None`.
 pub fn list(
     conn: &mut DbConn,
-    user: &UserRow,
+    visible_to: Option<&str>,
     filter: &ListFilter,
 ) -> AppResult<Vec<DossierRecord>> {
     let mut query = dossiers::table.select(DossierRow::as_select()).into_boxed();
-    if !user.is_admin() {
+    if let Some(user_id) = visible_to {
         let my_boards = board_members::table
-            .filter(board_members::user_id.eq(user.id.clone()))
+            .filter(board_members::user_id.eq(user_id.to_string()))
             .select(board_members::board_id);
         query = query.filter(
             dossiers::referrer_id
-                .eq(user.id.clone())
+                .eq(user_id.to_string())
                 .or(dossiers::board_id.eq_any(my_boards)),
         );
     }
@@ -243,35 +198,16 @@ pub fn list(
         .limit(filter.limit)
         .offset(filter.offset)
         .load(conn)?;
-    audit::record_list(
-        conn,
-        &user.id,
-        "dossier.list",
-        "dossier",
-        rows.iter().map(|r| r.id.as_str()),
-        json!({}),
-    )?;
     records(conn, rows)
 }
 
-/// Changes the content (referrer only, while draft or submitted).
-pub fn update(
+/// Writes new content, provided the status is still `status`.
+pub fn update_content(
     conn: &mut DbConn,
-    user: &UserRow,
     id: &str,
-    patch: DossierPatch,
-) -> AppResult<DossierRecord> {
-    let (row, _) = load_for(conn, user, id, DossierAction::Refer)?;
-    let status = row.status();
-    let changed = changed_fields(&patch);
-    let next = patch
-        .apply_to(status, &row.content())
-        .map_err(|e| match e {
-            PatchError::NotEditable(s) => {
-                AppError::conflict(format!("a dossier that is {s} can no longer be edited"))
-            }
-            PatchError::Invalid(v) => v.into(),
-        })?;
+    status: DossierStatus,
+    next: &DossierContent,
+) -> AppResult<()> {
     let n = diesel::update(
         dossiers::table
             .filter(dossiers::id.eq(id))
@@ -289,70 +225,17 @@ pub fn update(
         dossiers::updated_at.eq(now()),
     ))
     .execute(conn)?;
-    if n != 1 {
-        return Err(AppError::conflict(
+    changed_once(n)
+}
+
+fn changed_once(n: usize) -> AppResult<()> {
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
             "the dossier changed meanwhile; try again",
-        ));
+        ))
     }
-    audit::record(
-        conn,
-        Audit::new(&user.id, "dossier.update", "dossier", id)
-            .with_detail(json!({ "fields": changed })),
-    )?;
-    let row = by_id(conn, id)?.ok_or_else(|| AppError::not_found("dossier"))?;
-    record(conn, row)
-}
-
-fn changed_fields(patch: &DossierPatch) -> Vec<&'static str> {
-    [
-        ("title", patch.title.is_some()),
-        ("patient", patch.patient.is_some()),
-        ("question", patch.question.is_some()),
-        ("history", patch.history.is_some()),
-        ("urgency", patch.urgency.is_some()),
-        ("consent", patch.consent.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect()
-}
-
-/// Submits or withdraws a dossier (referrer only).
-pub fn refer(
-    conn: &mut DbConn,
-    user: &UserRow,
-    id: &str,
-    transition: Transition,
-) -> AppResult<DossierRecord> {
-    let (row, _) = load_for(conn, user, id, DossierAction::Refer)?;
-    let next = row
-        .status()
-        .apply(transition)
-        .map_err(|e| AppError::conflict(e.to_string()))?;
-    if transition == Transition::Submit {
-        row.content().check_submittable()?;
-    }
-    if transition == Transition::Withdraw {
-        if super::sessions::has_open_vote(conn, id)? {
-            return Err(AppError::conflict(
-                "a vote is open on this dossier; it can be withdrawn once the vote is closed",
-            ));
-        }
-        super::sessions::remove_from_open_agendas(conn, id)?;
-    }
-    set_status(conn, &row, next)?;
-    let action = match transition {
-        Transition::Submit => "dossier.submit",
-        Transition::Withdraw => "dossier.withdraw",
-        _ => "dossier.status",
-    };
-    audit::record(
-        conn,
-        Audit::new(&user.id, action, "dossier", id)
-            .with_detail(json!({ "from": row.status, "to": next.as_str() })),
-    )?;
-    let row = by_id(conn, id)?.ok_or_else(|| AppError::not_found("dossier"))?;
-    record(conn, row)
 }
 
 /// Moves `row` to `next`, provided nobody changed its status meanwhile. The caller has checked
@@ -375,11 +258,5 @@ pub fn set_status(conn: &mut DbConn, row: &DossierRow, next: DossierStatus) -> A
         dossiers::updated_at.eq(at),
     ))
     .execute(conn)?;
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(AppError::conflict(
-            "the dossier changed meanwhile; try again",
-        ))
-    }
+    changed_once(n)
 }

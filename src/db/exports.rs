@@ -4,13 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::decisions::DecisionRow;
 use super::schema::{boards, decisions, dossiers, users};
-use super::users::UserRow;
-use super::{DbConn, boards as boards_db};
-use crate::domain::board::BoardRole;
 use crate::domain::report::{Decided, Received};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// One decision with what the exports show of its dossier, board and referrer.
 #[derive(Debug, Clone)]
@@ -41,42 +39,22 @@ pub struct Cursor {
     pub id: String,
 }
 
-/// The boards `user` may export from: the board asked for (its coordinators and admins), or,
-/// without one, every board for an admin and the boards a coordinator coordinates.
-pub fn scope_boards(
-    conn: &mut DbConn,
-    user: &UserRow,
-    board_id: Option<&str>,
-) -> AppResult<Option<Vec<String>>> {
-    let refused = || {
-        AppError::forbidden(
-            "exports and reports are for the board's coordinators and administrators",
-        )
-    };
-    match board_id {
-        Some(id) => {
-            boards_db::get(conn, id)?;
-            let rel = boards_db::relation(conn, id, user)?;
-            if user.is_admin() || rel.is_coordinator() {
-                Ok(Some(vec![id.to_string()]))
-            } else {
-                Err(refused())
-            }
+/// A boxed query of decisions narrowed to a scope's boards and period.
+macro_rules! within {
+    ($query:expr, $scope:expr) => {{
+        let mut query = $query;
+        let scope: &Scope = $scope;
+        if let Some(ids) = &scope.boards {
+            query = query.filter(decisions::board_id.eq_any(ids.clone()));
         }
-        None if user.is_admin() => Ok(None),
-        None => {
-            let coordinated: Vec<String> = boards_db::memberships(conn, &user.id)?
-                .into_iter()
-                .filter(|(_, role)| *role == BoardRole::Coordinator)
-                .map(|(board, _)| board)
-                .collect();
-            if coordinated.is_empty() {
-                Err(refused())
-            } else {
-                Ok(Some(coordinated))
-            }
+        if let Some(from) = scope.from {
+            query = query.filter(decisions::decided_at.ge(from));
         }
-    }
+        if let Some(to) = scope.to {
+            query = query.filter(decisions::decided_at.lt(to));
+        }
+        query
+    }};
 }
 
 /// The next page of decisions after `after`, at most `limit`.
@@ -102,15 +80,7 @@ pub fn page(
             users::organization,
         ))
         .into_boxed();
-    if let Some(ids) = &scope.boards {
-        query = query.filter(decisions::board_id.eq_any(ids.clone()));
-    }
-    if let Some(from) = scope.from {
-        query = query.filter(decisions::decided_at.ge(from));
-    }
-    if let Some(to) = scope.to {
-        query = query.filter(decisions::decided_at.lt(to));
-    }
+    query = within!(query, scope);
     if let Some(c) = after {
         // A row-value comparison, which both databases answer with a range scan of the
         // (decided_at, id) index; the equivalent OR form made PostgreSQL sort the whole table
@@ -161,15 +131,7 @@ pub fn page(
 /// How many decisions the scope holds (for progress bars).
 pub fn count(conn: &mut DbConn, scope: &Scope) -> AppResult<i64> {
     let mut query = decisions::table.into_boxed();
-    if let Some(ids) = &scope.boards {
-        query = query.filter(decisions::board_id.eq_any(ids.clone()));
-    }
-    if let Some(from) = scope.from {
-        query = query.filter(decisions::decided_at.ge(from));
-    }
-    if let Some(to) = scope.to {
-        query = query.filter(decisions::decided_at.lt(to));
-    }
+    query = within!(query, scope);
     Ok(query.count().get_result(conn)?)
 }
 

@@ -3,7 +3,13 @@
 //! Things a caller may not see answer 404, so that their existence does not leak;
 //! things a caller may see but not change answer 403.
 
+use serde::Serialize;
+
 use super::board::BoardRole;
+pub use super::board_access::{
+    BoardCan, BoardRelation, EXPORT_REFUSED, check_admin, check_own_account, export_scope,
+};
+use super::dossier::DossierStatus;
 
 /// Why an action is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,67 +71,77 @@ impl DossierRelation {
     }
 }
 
-/// How the signed-in user stands towards one board (boards themselves are visible to all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BoardRelation {
-    pub board_role: Option<BoardRole>,
-    pub is_admin: bool,
+/// What the caller may do with one dossier, as the server will enforce it; sent with every
+/// dossier so that the browser need not re-derive the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+pub struct DossierCan {
+    /// Change the content: the referrer, while a draft or submitted.
+    pub edit: bool,
+    /// Send to the board: the referrer, on a draft.
+    pub submit: bool,
+    /// Withdraw: the referrer, until decided or withdrawn, and not while a vote on it is open.
+    pub withdraw: bool,
+    /// Add attachments: the referrer or a coordinator of the board, until decided or withdrawn.
+    pub upload: bool,
+    /// Delete the attachments they uploaded: the referrer, until decided or withdrawn.
+    pub delete_attachments: bool,
 }
 
-impl BoardRelation {
-    pub fn is_coordinator(&self) -> bool {
-        self.board_role == Some(BoardRole::Coordinator)
-    }
-
-    /// Add, change or remove members: admins and the board's coordinators.
-    pub fn check_manage_members(&self) -> Result<(), Denied> {
-        if self.is_admin || self.is_coordinator() {
-            Ok(())
-        } else {
-            Err(Denied::Forbidden(
-                "only an administrator or a coordinator of the board may manage its members",
-            ))
+impl DossierRelation {
+    /// What this caller may do with a dossier in `status`; `vote_open` if a vote on it is open.
+    pub fn can(&self, status: DossierStatus, vote_open: bool) -> DossierCan {
+        use super::dossier::Transition;
+        let refer = self.check(DossierAction::Refer).is_ok();
+        DossierCan {
+            edit: refer && status.is_editable(),
+            submit: refer && status.apply(Transition::Submit).is_ok(),
+            withdraw: refer && check_withdraw(status, vote_open).is_ok(),
+            upload: self.check(DossierAction::Attach).is_ok() && status.is_open(),
+            delete_attachments: refer && status.is_open(),
         }
     }
+}
 
-    /// Plan sessions, build agendas, chair: the board's coordinators.
-    pub fn check_coordinate(&self) -> Result<(), Denied> {
-        if self.is_coordinator() {
-            Ok(())
-        } else {
-            Err(Denied::Forbidden(
-                "only a coordinator of the board may do this",
-            ))
-        }
+/// A dossier cannot be withdrawn while a vote on it is open (409 with this message).
+pub fn check_withdraw(status: DossierStatus, vote_open: bool) -> Result<DossierStatus, String> {
+    use super::dossier::Transition;
+    let next = status
+        .apply(Transition::Withdraw)
+        .map_err(|e| e.to_string())?;
+    if vote_open {
+        return Err(
+            "a vote is open on this dossier; it can be withdrawn once the vote is closed".into(),
+        );
     }
+    Ok(next)
+}
 
-    /// See the board's sessions and decisions: its members, coordinators and admins.
-    pub fn can_see_board_work(&self) -> bool {
-        self.is_admin || self.board_role.is_some()
+/// Attachments are added or removed while the dossier is open (409 with this message).
+pub fn check_attachments_open(status: DossierStatus) -> Result<(), String> {
+    if status.is_open() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the dossier is {}: its attachments can no longer change",
+            status.as_str()
+        ))
     }
+}
 
-    /// See the members' e-mail addresses: the board's own people and admins. Anyone else
-    /// (a referrer choosing a board) sees names, specialties and organisations only.
-    pub fn can_see_member_contacts(&self) -> bool {
-        self.is_admin || self.board_role.is_some()
+/// Only the person who uploaded an attachment may delete it (403 otherwise).
+pub fn check_delete_attachment(is_uploader: bool) -> Result<(), Denied> {
+    if is_uploader {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "only the person who uploaded an attachment may delete it",
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn member_contacts_are_for_the_board_and_admins() {
-        let rel = |board_role, is_admin| BoardRelation {
-            board_role,
-            is_admin,
-        };
-        assert!(rel(Some(BoardRole::Member), false).can_see_member_contacts());
-        assert!(rel(Some(BoardRole::Coordinator), false).can_see_member_contacts());
-        assert!(rel(None, true).can_see_member_contacts());
-        assert!(!rel(None, false).can_see_member_contacts());
-    }
 
     fn rel(is_referrer: bool, board_role: Option<BoardRole>, is_admin: bool) -> DossierRelation {
         DossierRelation {
@@ -166,25 +182,63 @@ mod tests {
     }
 
     #[test]
-    fn board_rules() {
-        let coordinator = BoardRelation {
-            board_role: Some(BoardRole::Coordinator),
-            is_admin: false,
+    fn dossier_can_follows_the_rules() {
+        use DossierStatus::*;
+        let referrer = rel(true, None, false);
+        let coordinator = rel(false, Some(BoardRole::Coordinator), false);
+        let member = rel(false, Some(BoardRole::Member), false);
+        let admin = rel(false, None, true);
+        let all = DossierCan {
+            edit: true,
+            submit: true,
+            withdraw: true,
+            upload: true,
+            delete_attachments: true,
         };
-        let member = BoardRelation {
-            board_role: Some(BoardRole::Member),
-            is_admin: false,
-        };
-        let admin = BoardRelation {
-            board_role: None,
-            is_admin: true,
-        };
-        assert!(coordinator.check_manage_members().is_ok());
-        assert!(admin.check_manage_members().is_ok());
-        assert!(member.check_manage_members().is_err());
-        assert!(coordinator.check_coordinate().is_ok());
-        assert!(admin.check_coordinate().is_err());
-        assert!(member.can_see_board_work() && admin.can_see_board_work());
-        assert!(!BoardRelation::default().can_see_board_work());
+        assert_eq!(referrer.can(Draft, false), all);
+        assert_eq!(
+            referrer.can(Submitted, false),
+            DossierCan {
+                submit: false,
+                ..all
+            }
+        );
+        let scheduled = referrer.can(Scheduled, false);
+        assert!(!scheduled.edit && !scheduled.submit && scheduled.withdraw && scheduled.upload);
+        assert!(!referrer.can(Scheduled, true).withdraw);
+        assert_eq!(referrer.can(Decided, false), DossierCan::default());
+        assert_eq!(referrer.can(Withdrawn, false), DossierCan::default());
+        assert_eq!(
+            coordinator.can(Submitted, false),
+            DossierCan {
+                upload: true,
+                ..DossierCan::default()
+            }
+        );
+        assert!(!coordinator.can(Decided, false).upload);
+        assert_eq!(member.can(Draft, false), DossierCan::default());
+        assert_eq!(admin.can(Submitted, false), DossierCan::default());
+    }
+
+    #[test]
+    fn withdrawal_and_attachment_rules() {
+        use DossierStatus::*;
+        assert_eq!(check_withdraw(Scheduled, false), Ok(Withdrawn));
+        assert!(
+            check_withdraw(Scheduled, true)
+                .unwrap_err()
+                .contains("vote is open")
+        );
+        assert!(check_withdraw(Decided, false).is_err());
+        assert!(check_attachments_open(Submitted).is_ok());
+        assert_eq!(
+            check_attachments_open(Decided).unwrap_err(),
+            "the dossier is decided: its attachments can no longer change"
+        );
+        assert!(check_delete_attachment(true).is_ok());
+        assert!(matches!(
+            check_delete_attachment(false),
+            Err(Denied::Forbidden(_))
+        ));
     }
 }

@@ -4,6 +4,7 @@ pub mod access;
 pub mod attachment;
 pub mod audit;
 pub mod board;
+pub mod board_access;
 pub mod canonical;
 pub mod decision;
 pub mod dossier;

@@ -5,13 +5,13 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use futures_util::StreamExt;
 
-use super::{Format, Renderer};
+use super::Format;
+use super::stream::pieces;
 use crate::db::Db;
-use crate::db::exports::{self, Cursor, Scope};
-use crate::domain::audit::format_time;
-use crate::http::exports::EXPORT_PAGE;
-use crate::http::input::{date_bound, field_id};
+use crate::db::exports::{self, Scope};
+use crate::input::{date_bound, field_id};
 
 pub async fn run(
     db: &Db,
@@ -74,25 +74,16 @@ pub async fn run(
             None,
         ),
     };
-    let mut renderer = Renderer::new(format);
-    sink.write_all(&renderer.start(&format_time(crate::db::now())))?;
-    let mut cursor: Option<Cursor> = None;
-    loop {
-        let (s, c) = (scope.clone(), cursor.clone());
-        let rows = db
-            .read(move |conn| exports::page(conn, &s, c.as_ref(), EXPORT_PAGE))
-            .await?;
-        let Some(last) = rows.last() else { break };
-        cursor = Some(Cursor {
-            decided_at: last.decision.decided_at,
-            id: last.decision.id.clone(),
-        });
-        sink.write_all(&renderer.page(&rows)?)?;
+    let mut written = 0;
+    let mut export = std::pin::pin!(pieces(db.clone(), scope, format));
+    while let Some(piece) = export.next().await {
+        let piece = piece?;
+        sink.write_all(&piece.bytes)?;
+        written += piece.decisions;
         if let Some(bar) = &progress {
-            bar.inc(rows.len() as u64);
+            bar.inc(piece.decisions);
         }
     }
-    sink.write_all(&renderer.end())?;
     sink.flush()?;
     drop(sink);
     if let Some(bar) = progress {
@@ -101,11 +92,7 @@ pub async fn run(
     if let Some((temp, path)) = temp {
         std::fs::rename(&temp, &path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!(
-            "exported {} decisions to {}",
-            renderer.written(),
-            path.display()
-        );
+        eprintln!("exported {written} decisions to {}", path.display());
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod csv;
 pub mod fhir;
 pub mod pdf;
+pub mod stream;
 
 use crate::db::exports::ExportRow;
 use crate::error::AppResult;

@@ -12,13 +12,13 @@ use super::upload::{Received, UploadPlan, receive};
 use crate::api::Attachment;
 use crate::auth::CurrentUser;
 use crate::db::attachments::{self, AttachmentRow, DicomMetadata};
-use crate::db::{dossiers, new_id, now, object_uploads};
-use crate::domain::access::DossierAction;
+use crate::db::{new_id, now, object_uploads};
 use crate::domain::attachment::{
     AttachmentKind, RangeRequest, content_disposition, if_none_match, parse_range,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::usecase;
 
 /// Multipart framing allowed on top of the file itself before the declared length is refused.
 const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
@@ -55,10 +55,7 @@ pub async fn upload_attachment(
     let id = dossier_id.clone();
     state
         .db
-        .read(move |conn| {
-            let (dossier, _) = dossiers::load_for(conn, &user, &id, DossierAction::Attach)?;
-            attachments::check_open(&dossier)
-        })
+        .read(move |conn| usecase::attachments::check_upload(conn, &user, &id))
         .await?;
     let max_bytes = state.config.max_upload_bytes;
     let declared = req
@@ -88,12 +85,13 @@ pub async fn upload_attachment(
     };
     let row = new_row(attachment_id, dossier_id, &me, &plan, received);
     let inserted = row.clone();
-    if let Err(e) = state
-        .db
-        .write(move |conn| attachments::insert(conn, &inserted))
-        .await
+    match usecase::run(&state.db, move |conn| {
+        usecase::attachments::add(conn, &inserted)
+    })
+    .await
     {
-        return Err(discard(&state, &plan.object_key, e).await);
+        Ok(done) => state.hub.publish(&done.events),
+        Err(e) => return Err(discard(&state, &plan.object_key, e).await),
     }
     Ok(HttpResponse::Created().json(Attachment::from(&row)))
 }
@@ -153,11 +151,11 @@ pub async fn get_attachment(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Attachment>> {
     let id = path_id(&path, "attachment")?;
-    let row = state
-        .db
-        .write(move |conn| attachments::read(conn, &me.user, &id, "attachment.read", json!({})))
-        .await?;
-    Ok(web::Json(Attachment::from(&row)))
+    let done = usecase::run(&state.db, move |conn| {
+        usecase::attachments::read(conn, &me.user, &id, "attachment.read", json!({}))
+    })
+    .await?;
+    Ok(web::Json(Attachment::from(&done.value)))
 }
 
 /// The stored bytes, streamed; `Range` gives 206, `If-None-Match` with the ETag gives 304.
@@ -186,18 +184,17 @@ pub async fn download_attachment(
     let range_header = header_text(header::RANGE).map(str::to_string);
     let if_none = header_text(header::IF_NONE_MATCH).map(str::to_string);
     let range_for_log = range_header.clone();
-    let row = state
-        .db
-        .write(move |conn| {
-            attachments::read(
-                conn,
-                &me.user,
-                &id,
-                "attachment.download",
-                json!({ "range": range_for_log }),
-            )
-        })
-        .await?;
+    let row = usecase::run(&state.db, move |conn| {
+        usecase::attachments::read(
+            conn,
+            &me.user,
+            &id,
+            "attachment.download",
+            json!({ "range": range_for_log }),
+        )
+    })
+    .await?
+    .value;
     let etag = format!("\"{}\"", row.sha256);
     let size = u64::try_from(row.size).unwrap_or(0);
     if if_none_match(if_none.as_deref(), &etag) {
@@ -261,16 +258,12 @@ pub async fn delete_attachment(
 ) -> AppResult<HttpResponse> {
     let id = path_id(&path, "attachment")?;
     let instance = state.db.instance_id().to_string();
-    // The object goes in the journal with the row's removal, so that a crash before the
-    // object itself is removed is finished at the next start.
-    let row = state
-        .db
-        .write(move |conn| {
-            let row = attachments::delete(conn, &me.user, &id)?;
-            object_uploads::record(conn, &row.object_key, None, &instance)?;
-            Ok(row)
-        })
-        .await?;
+    let done = usecase::run(&state.db, move |conn| {
+        usecase::attachments::delete(conn, &me.user, &id, &instance)
+    })
+    .await?;
+    state.hub.publish(&done.events);
+    let row = done.value;
     match state.storage.delete(&row.object_key).await {
         Ok(()) => {
             let key = row.object_key.clone();

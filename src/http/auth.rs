@@ -3,18 +3,16 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::input::ApiJson;
 use crate::api::User;
 use crate::auth::{CurrentUser, password};
-use crate::db::audit::{self, Audit};
 use crate::db::{new_id, users};
 use crate::domain::user::{EMAIL_MAX_CHARS, Email, PASSWORD_MAX_CHARS};
 use crate::error::{AppError, AppResult};
-use crate::live::hub::Note;
 use crate::state::AppState;
+use crate::usecase::{self, accounts};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,7 +73,9 @@ pub async fn login(
         .await?;
     let candidate = found.clone();
     let verified = password::off_thread(move || match &candidate {
-        Some(user) => password::verify(&user.password_hash, &body.password) && !user.disabled,
+        Some(user) => {
+            password::verify(&user.password_hash, &body.password) && accounts::may_sign_in(user)
+        }
         None => {
             password::verify_dummy(&body.password);
             false
@@ -88,21 +88,10 @@ pub async fn login(
         (_, found) => {
             // The attempt stays counted: it was counted when admitted.
             let user_id = found.map(|u| u.id);
-            state
-                .db
-                .write(move |conn| {
-                    audit::record(
-                        conn,
-                        Audit {
-                            actor_id: None,
-                            action: "auth.login_failed",
-                            object_type: "user",
-                            object_id: user_id.as_deref(),
-                            detail: json!({ "email": key }),
-                        },
-                    )
-                })
-                .await?;
+            usecase::run(&state.db, move |conn| {
+                accounts::sign_in_refused(conn, user_id.as_deref(), &key)
+            })
+            .await?;
             return Err(AppError::Unauthenticated(WRONG_CREDENTIALS));
         }
     };
@@ -116,19 +105,16 @@ pub async fn login(
     let issued = DateTime::from_timestamp(claims.iat, 0).unwrap_or_default();
     let expires = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
     let user_id = user.id.clone();
-    state
-        .db
-        .write(move |conn| {
-            users::insert_token(
-                conn,
-                &token_id,
-                &user_id,
-                issued.naive_utc(),
-                expires.naive_utc(),
-            )?;
-            audit::record(conn, Audit::new(&user_id, "auth.login", "user", &user_id))
-        })
-        .await?;
+    usecase::run(&state.db, move |conn| {
+        accounts::signed_in(
+            conn,
+            &user_id,
+            &token_id,
+            issued.naive_utc(),
+            expires.naive_utc(),
+        )
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token,
         token_type: "Bearer",
@@ -158,20 +144,12 @@ fn client_address(req: &actix_web::HttpRequest, trust_forwarded: bool) -> String
     responses((status = 204), (status = 401, body = crate::error::Problem)))]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, me: CurrentUser) -> AppResult<HttpResponse> {
-    let token_id = me.token_id.clone();
-    state
-        .db
-        .write(move |conn| {
-            users::revoke_token(conn, &me.token_id)?;
-            // Other instances close the live connections opened with this token.
-            crate::db::notify(conn, &format!("k:{}", me.token_id))?;
-            audit::record(
-                conn,
-                Audit::new(&me.user.id, "auth.logout", "user", &me.user.id),
-            )
-        })
-        .await?;
-    state.hub.deliver(Note::TokenRevoked { token_id });
+    let done = usecase::run(&state.db, move |conn| {
+        accounts::sign_out(conn, &me.user, &me.token_id)
+    })
+    .await?;
+    // The live connections opened with this token close, on every instance.
+    state.hub.publish(&done.events);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,18 +2,15 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::input::{ApiJson, path_id};
 use crate::api::{Board, Items, Member, MemberUser, User, UserSummary};
 use crate::auth::CurrentUser;
-use crate::db::audit::{self, Audit};
-use crate::db::{boards, users};
 use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
-use crate::error::{AppError, AppResult};
-use crate::live::hub::Note;
+use crate::error::AppResult;
 use crate::state::AppState;
+use crate::usecase::{self, accounts, boards};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,24 +49,14 @@ pub async fn create_board(
     me: CurrentUser,
     ApiJson(body): ApiJson<CreateBoardRequest>,
 ) -> AppResult<HttpResponse> {
-    me.require_admin()?;
+    accounts::require_admin(&me.user)?;
     let quorum = body
         .quorum
         .map(|q| QuorumRule::parse(q.min_voters, q.min_specialties, &q.required_specialties))
         .transpose()?;
     let new = NewBoard::parse(&body.name, body.description.as_deref(), quorum)?;
-    let row = state
-        .db
-        .write(move |conn| {
-            let row = boards::insert(conn, &new)?;
-            audit::record(
-                conn,
-                Audit::new(&me.user.id, "board.create", "board", &row.id),
-            )?;
-            Ok(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(Board::from(&row)))
+    let done = usecase::run(&state.db, move |conn| boards::create(conn, &me.user, &new)).await?;
+    Ok(HttpResponse::Created().json(Board::new(&done.value.row, done.value.can)))
 }
 
 /// Every board: any signed-in user may list them, to choose where to refer.
@@ -78,10 +65,15 @@ pub async fn create_board(
 #[get("/boards")]
 pub async fn list_boards(
     state: web::Data<AppState>,
-    _me: CurrentUser,
+    me: CurrentUser,
 ) -> AppResult<web::Json<Items<Board>>> {
-    let rows = state.db.read(boards::list).await?;
-    Ok(web::Json(Items::collect(rows.iter().map(Board::from))))
+    let views = state
+        .db
+        .read(move |conn| boards::list(conn, &me.user))
+        .await?;
+    Ok(web::Json(Items::collect(
+        views.iter().map(|v| Board::new(&v.row, v.can)),
+    )))
 }
 
 #[utoipa::path(get, path = "/api/boards/{id}", tag = "boards", security(("bearer" = [])),
@@ -93,12 +85,15 @@ pub async fn list_boards(
 #[get("/boards/{id}")]
 pub async fn get_board(
     state: web::Data<AppState>,
-    _me: CurrentUser,
+    me: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<web::Json<Board>> {
     let id = path_id(&path, "board")?;
-    let row = state.db.read(move |conn| boards::get(conn, &id)).await?;
-    Ok(web::Json(Board::from(&row)))
+    let view = state
+        .db
+        .read(move |conn| boards::get(conn, &me.user, &id))
+        .await?;
+    Ok(web::Json(Board::new(&view.row, view.can)))
 }
 
 #[utoipa::path(get, path = "/api/boards/{id}/members", tag = "boards", security(("bearer" = [])),
@@ -114,28 +109,21 @@ pub async fn list_members(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Items<Member>>> {
     let id = path_id(&path, "board")?;
-    let user = me.user.clone();
-    let (rows, relation) = state
+    let found = state
         .db
-        .read(move |conn| {
-            boards::get(conn, &id)?;
-            Ok((
-                boards::members(conn, &id)?,
-                boards::relation(conn, &id, &user)?,
-            ))
-        })
+        .read(move |conn| boards::members(conn, &me.user, &id))
         .await?;
-    let contacts = relation.can_see_member_contacts();
-    Ok(web::Json(Items::collect(rows.iter().map(|(u, role)| {
-        Member {
+    let contacts = found.contacts;
+    Ok(web::Json(Items::collect(found.members.iter().map(
+        |(u, role)| Member {
             user: if contacts {
                 MemberUser::Full(User::from(u))
             } else {
                 MemberUser::Summary(UserSummary::from(u))
             },
             role: *role,
-        }
-    }))))
+        },
+    ))))
 }
 
 /// Adds a member or changes their role (administrators and the board's coordinators).
@@ -157,42 +145,17 @@ pub async fn put_member(
 ) -> AppResult<web::Json<Member>> {
     let board_id = path_id(&path.0, "board")?;
     let user_id = path_id(&path.1, "user")?;
-    let changed = user_id.clone();
-    let member = state
-        .db
-        .write(move |conn| {
-            boards::get(conn, &board_id)?;
-            boards::relation(conn, &board_id, &me.user)?
-                .check_manage_members()
-                .map_err(|d| AppError::denied(d, "board"))?;
-            let user = users::by_id(conn, &user_id)?.ok_or_else(|| AppError::not_found("user"))?;
-            let previous = boards::put_member(conn, &board_id, &user_id, body.role)?;
-            audit::record(
-                conn,
-                Audit::new(&me.user.id, "board.member_put", "board", &board_id).with_detail(
-                    json!({
-                        "user_id": user_id,
-                        "role": body.role,
-                        "previous_role": previous,
-                    }),
-                ),
-            )?;
-            crate::db::notify(
-                conn,
-                &Note::AccessChanged {
-                    user_id: user_id.clone(),
-                }
-                .encode(),
-            )?;
-            Ok(Member {
-                user: MemberUser::Full(User::from(&user)),
-                role: body.role,
-            })
-        })
-        .await?;
+    let done = usecase::run(&state.db, move |conn| {
+        boards::put_member(conn, &me.user, &board_id, &user_id, body.role)
+    })
+    .await?;
     // Their open room connections are re-checked, on every instance.
-    state.hub.deliver(Note::AccessChanged { user_id: changed });
-    Ok(web::Json(member))
+    state.hub.publish(&done.events);
+    let (user, role) = done.value;
+    Ok(web::Json(Member {
+        user: MemberUser::Full(User::from(&user)),
+        role,
+    }))
 }
 
 /// Removes a member (administrators and the board's coordinators).
@@ -212,32 +175,11 @@ pub async fn remove_member(
 ) -> AppResult<HttpResponse> {
     let board_id = path_id(&path.0, "board")?;
     let user_id = path_id(&path.1, "member")?;
-    let removed = user_id.clone();
-    state
-        .db
-        .write(move |conn| {
-            boards::get(conn, &board_id)?;
-            boards::relation(conn, &board_id, &me.user)?
-                .check_manage_members()
-                .map_err(|d| AppError::denied(d, "board"))?;
-            if !boards::remove_member(conn, &board_id, &user_id)? {
-                return Err(AppError::not_found("member"));
-            }
-            crate::db::notify(
-                conn,
-                &Note::AccessChanged {
-                    user_id: user_id.clone(),
-                }
-                .encode(),
-            )?;
-            audit::record(
-                conn,
-                Audit::new(&me.user.id, "board.member_remove", "board", &board_id)
-                    .with_detail(json!({ "user_id": user_id })),
-            )
-        })
-        .await?;
+    let done = usecase::run(&state.db, move |conn| {
+        boards::remove_member(conn, &me.user, &board_id, &user_id)
+    })
+    .await?;
     // Their open room connections are re-checked, on every instance.
-    state.hub.deliver(Note::AccessChanged { user_id: removed });
+    state.hub.publish(&done.events);
     Ok(HttpResponse::NoContent().finish())
 }

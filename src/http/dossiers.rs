@@ -5,16 +5,16 @@ use chrono::Datelike;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::input::{ApiJson, ApiQuery, field_id, path_id};
+use super::input::{ApiJson, ApiQuery, field_id, page_bounds, path_id};
 use crate::api::{Dossier, Items};
 use crate::auth::CurrentUser;
-use crate::db::dossiers::{self, ListFilter};
+use crate::db::DbConn;
+use crate::db::dossiers::ListFilter;
 use crate::domain::ValidationError;
-use crate::domain::dossier::{
-    DossierContent, DossierPatch, DossierStatus, Patient, Sex, Transition, Urgency,
-};
+use crate::domain::dossier::{DossierContent, DossierPatch, DossierStatus, Patient, Sex, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::usecase::{self, dossiers};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,28 +71,6 @@ pub struct ListQuery {
     pub offset: Option<i64>,
 }
 
-pub const LIST_DEFAULT_LIMIT: i64 = 200;
-pub const LIST_MAX_LIMIT: i64 = 500;
-
-/// Limit and offset of a list, within bounds.
-pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ValidationError> {
-    let limit = limit.unwrap_or(LIST_DEFAULT_LIMIT);
-    if !(1..=LIST_MAX_LIMIT).contains(&limit) {
-        return Err(ValidationError::new(
-            "limit",
-            format!("must be between 1 and {LIST_MAX_LIMIT}"),
-        ));
-    }
-    let offset = offset.unwrap_or(0);
-    if !(0..=1_000_000).contains(&offset) {
-        return Err(ValidationError::new(
-            "offset",
-            "must be between 0 and 1000000",
-        ));
-    }
-    Ok((limit, offset))
-}
-
 /// Refers a new dossier to a board, as a draft; the caller is its referrer.
 #[utoipa::path(post, path = "/api/dossiers", tag = "dossiers", security(("bearer" = [])),
     request_body = CreateDossierRequest,
@@ -115,11 +93,12 @@ pub async fn create_dossier(
         urgency: body.urgency.unwrap_or_default(),
         consent: body.consent.unwrap_or(false),
     };
-    let record = state
-        .db
-        .write(move |conn| dossiers::create(conn, &me.user, &board_id, &content))
-        .await?;
-    Ok(HttpResponse::Created().json(Dossier::from(record)))
+    let done = usecase::run(&state.db, move |conn| {
+        dossiers::create(conn, &me.user, &board_id, &content)
+    })
+    .await?;
+    state.hub.publish(&done.events);
+    Ok(HttpResponse::Created().json(Dossier::from(done.value)))
 }
 
 /// The dossiers the caller may see, newest first.
@@ -146,12 +125,12 @@ pub async fn list_dossiers(
         limit,
         offset,
     };
-    let records = state
-        .db
-        .write(move |conn| dossiers::list(conn, &me.user, &filter))
-        .await?;
+    let done = usecase::run(&state.db, move |conn| {
+        dossiers::list(conn, &me.user, &filter)
+    })
+    .await?;
     Ok(web::Json(Items::collect(
-        records.into_iter().map(Dossier::from),
+        done.value.into_iter().map(Dossier::from),
     )))
 }
 
@@ -168,11 +147,8 @@ pub async fn get_dossier(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Dossier>> {
     let id = path_id(&path, "dossier")?;
-    let record = state
-        .db
-        .write(move |conn| dossiers::read(conn, &me.user, &id))
-        .await?;
-    Ok(web::Json(Dossier::from(record)))
+    let done = usecase::run(&state.db, move |conn| dossiers::read(conn, &me.user, &id)).await?;
+    Ok(web::Json(Dossier::from(done.value)))
 }
 
 /// Changes the content (the referrer, while the dossier is a draft or submitted).
@@ -217,25 +193,20 @@ pub async fn patch_dossier(
     if patch.is_empty() {
         return Err(AppError::invalid("body", "no field to change"));
     }
-    let record = state
-        .db
-        .write(move |conn| dossiers::update(conn, &me.user, &id, patch))
-        .await?;
-    Ok(web::Json(Dossier::from(record)))
+    respond(&state, move |conn| {
+        dossiers::update(conn, &me.user, &id, patch)
+    })
+    .await
 }
 
-async fn refer(
-    state: web::Data<AppState>,
-    me: CurrentUser,
-    path: web::Path<String>,
-    transition: Transition,
-) -> AppResult<web::Json<Dossier>> {
-    let id = path_id(&path, "dossier")?;
-    let record = state
-        .db
-        .write(move |conn| dossiers::refer(conn, &me.user, &id, transition))
-        .await?;
-    Ok(web::Json(Dossier::from(record)))
+/// Runs a use case that changes one dossier, tells the rooms, and answers with the dossier.
+async fn respond<F>(state: &AppState, f: F) -> AppResult<web::Json<Dossier>>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<usecase::Done<dossiers::DossierView>> + Send + 'static,
+{
+    let done = usecase::run(&state.db, f).await?;
+    state.hub.publish(&done.events);
+    Ok(web::Json(Dossier::from(done.value)))
 }
 
 /// Sends a draft to the board. Needs the patient's consent and a clinical question.
@@ -254,7 +225,8 @@ pub async fn submit_dossier(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<web::Json<Dossier>> {
-    refer(state, me, path, Transition::Submit).await
+    let id = path_id(&path, "dossier")?;
+    respond(&state, move |conn| dossiers::submit(conn, &me.user, &id)).await
 }
 
 /// Withdraws a dossier (the referrer; not once decided).
@@ -272,5 +244,6 @@ pub async fn withdraw_dossier(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<web::Json<Dossier>> {
-    refer(state, me, path, Transition::Withdraw).await
+    let id = path_id(&path, "dossier")?;
+    respond(&state, move |conn| dossiers::withdraw(conn, &me.user, &id)).await
 }

@@ -3,24 +3,22 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
+use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::IntoParams;
 
 use super::decisions::DecisionQuery;
 use super::input::{ApiQuery, field_id, path_id};
 use crate::api::Decision;
 use crate::auth::CurrentUser;
-use crate::db::audit::{self, Audit};
-use crate::db::exports::{self, Cursor, Scope};
-use crate::db::{Db, dossiers, sessions};
 use crate::domain::ValidationError;
-use crate::domain::audit::format_time;
-use crate::domain::report::{self, ActivityReport};
+use crate::domain::report::ActivityReport;
 use crate::error::{AppError, AppResult};
-use crate::export::pdf::{self, RecordContext};
-use crate::export::{Format, Renderer};
+use crate::export::Format;
+use crate::export::pdf;
+use crate::export::stream::pieces;
 use crate::state::AppState;
+use crate::usecase::{self, exports};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -32,90 +30,6 @@ pub struct ExportQuery {
     pub from: Option<String>,
     /// A day (inclusive) or an RFC 3339 time (exclusive).
     pub to: Option<String>,
-}
-
-/// Rows read from the database per page of an export.
-pub const EXPORT_PAGE: i64 = 500;
-
-/// Resolves who may export what: the board's coordinators and admins (403 otherwise).
-pub async fn export_scope(db: &Db, me: &CurrentUser, query: DecisionQuery) -> AppResult<Scope> {
-    let filter = query.filter()?;
-    let user = me.user.clone();
-    let boards = db
-        .read(move |conn| exports::scope_boards(conn, &user, filter.board_id.as_deref()))
-        .await?;
-    Ok(Scope {
-        boards,
-        from: filter.from,
-        to: filter.to,
-    })
-}
-
-enum Stage {
-    Start,
-    Pages,
-    Done,
-}
-
-/// The export as a stream of chunks, one database page at a time.
-pub fn export_stream(
-    db: Db,
-    scope: Scope,
-    format: Format,
-) -> impl futures_util::Stream<Item = Result<Bytes, AppError>> {
-    let state = (
-        db,
-        scope,
-        Renderer::new(format),
-        None::<Cursor>,
-        Stage::Start,
-    );
-    futures_util::stream::unfold(
-        state,
-        |(db, scope, mut renderer, cursor, stage)| async move {
-            match stage {
-                Stage::Start => {
-                    let head = renderer.start(&format_time(crate::db::now()));
-                    Some((
-                        Ok(Bytes::from(head)),
-                        (db, scope, renderer, cursor, Stage::Pages),
-                    ))
-                }
-                Stage::Pages => {
-                    let (s, c) = (scope.clone(), cursor.clone());
-                    let page = db
-                        .read(move |conn| exports::page(conn, &s, c.as_ref(), EXPORT_PAGE))
-                        .await;
-                    let rows = match page {
-                        Ok(rows) => rows,
-                        Err(e) => {
-                            tracing::error!(error = %e, "export aborted");
-                            return Some((Err(e), (db, scope, renderer, cursor, Stage::Done)));
-                        }
-                    };
-                    if rows.is_empty() {
-                        let tail = renderer.end();
-                        return Some((
-                            Ok(Bytes::from(tail)),
-                            (db, scope, renderer, cursor, Stage::Done),
-                        ));
-                    }
-                    let next = rows.last().map(|r| Cursor {
-                        decided_at: r.decision.decided_at,
-                        id: r.decision.id.clone(),
-                    });
-                    match renderer.page(&rows) {
-                        Ok(bytes) => Some((
-                            Ok(Bytes::from(bytes)),
-                            (db, scope, renderer, next, Stage::Pages),
-                        )),
-                        Err(e) => Some((Err(e), (db, scope, renderer, cursor, Stage::Done))),
-                    }
-                }
-                Stage::Done => None,
-            }
-        },
-    )
 }
 
 /// Decisions as CSV, JSON or a FHIR R4 Bundle, streamed (the board's coordinators and admins).
@@ -144,30 +58,20 @@ pub async fn export_decisions(
         board_id: query.board_id,
         from: query.from,
         to: query.to,
-    };
-    let scope = export_scope(&state.db, &me, filter).await?;
-    let detail = json!({
-        "format": format,
-        "boards": scope.boards,
-        "from": scope.from.map(format_time),
-        "to": scope.to.map(format_time),
-    });
-    let user_id = me.user.id.clone();
-    state
-        .db
-        .write(move |conn| {
-            audit::record(
-                conn,
-                Audit {
-                    actor_id: Some(&user_id),
-                    action: "decision.export",
-                    object_type: "decision",
-                    object_id: None,
-                    detail,
-                },
-            )
-        })
-        .await?;
+    }
+    .filter()?;
+    let scope = usecase::run(&state.db, move |conn| {
+        exports::start(
+            conn,
+            &me.user,
+            filter.board_id.as_deref(),
+            filter.from,
+            filter.to,
+            format,
+        )
+    })
+    .await?
+    .value;
     let filename = format!(
         "decisions-{}.{}",
         chrono::Utc::now().format("%Y%m%d-%H%M%S"),
@@ -180,7 +84,10 @@ pub async fn export_decisions(
             format!("attachment; filename=\"{filename}\""),
         ))
         .insert_header(("Cache-Control", "no-store"))
-        .streaming(export_stream(state.db.clone(), scope, format)))
+        .streaming(
+            pieces(state.db.clone(), scope, format)
+                .map(|piece| piece.map(|p| Bytes::from(p.bytes))),
+        ))
 }
 
 /// The printable decision record, for anyone who may see the decision.
@@ -197,32 +104,12 @@ pub async fn decision_pdf(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&path, "decision")?;
-    let (decision, ctx) = state
-        .db
-        .write(move |conn| {
-            let row = crate::usecase::votes::read(conn, &me.user, &id)?;
-            let decision = Decision::try_from(&row).map_err(AppError::internal)?;
-            let dossier = dossiers::by_id(conn, &row.dossier_id)?
-                .ok_or_else(|| AppError::not_found("dossier"))?;
-            let session = sessions::by_id(conn, &row.session_id)?
-                .ok_or_else(|| AppError::not_found("session"))?;
-            let board = crate::db::boards::get(conn, &row.board_id)?;
-            Ok((
-                decision,
-                RecordContext {
-                    board: board.name,
-                    session_title: session.title,
-                    session_date: session
-                        .scheduled_at
-                        .format("%Y-%m-%d %H:%M UTC")
-                        .to_string(),
-                    reference: dossier.reference,
-                    pseudonym: dossier.patient_pseudonym,
-                    question: dossier.question,
-                },
-            ))
-        })
-        .await?;
+    let (row, ctx) = usecase::run(&state.db, move |conn| {
+        exports::decision_record(conn, &me.user, &id)
+    })
+    .await?
+    .value;
+    let decision = Decision::try_from(&row).map_err(AppError::internal)?;
     let filename = format!("decision-{}.pdf", ctx.reference);
     let bytes = tokio::task::spawn_blocking(move || pdf::decision_record(&decision, &ctx))
         .await
@@ -269,26 +156,9 @@ pub async fn activity_report(
         .as_deref()
         .map(|b| field_id("board_id", b))
         .transpose()?;
-    let (from, to) = year_bounds(year)?;
-    let user = me.user.clone();
-    let asked = board_id.clone();
-    let (received, decided) = state
+    let report = state
         .db
-        .read(move |conn| {
-            let boards = exports::scope_boards(conn, &user, asked.as_deref())?;
-            exports::activity_facts(conn, boards.as_deref(), from, to)
-        })
+        .read(move |conn| exports::activity(conn, &me.user, board_id, year))
         .await?;
-    Ok(web::Json(report::activity(
-        board_id, year, &received, &decided,
-    )))
-}
-
-fn year_bounds(year: i32) -> AppResult<(chrono::NaiveDateTime, chrono::NaiveDateTime)> {
-    let start = |y: i32| {
-        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .ok_or_else(|| AppError::invalid("year", "is not a valid year"))
-    };
-    Ok((start(year)?, start(year + 1)?))
+    Ok(web::Json(report))
 }

@@ -2,21 +2,19 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::input::{ApiJson, path_id};
 use crate::api::{Items, User};
 use crate::auth::{CurrentUser, create_account};
-use crate::db::audit::{self, Audit};
-use crate::db::users::{self, UserPatch};
+use crate::db::users::UserPatch;
 use crate::domain::text;
 use crate::domain::user::{
     NAME_MAX_CHARS, NewUser, ORGANIZATION_MAX_CHARS, Role, SPECIALTY_MAX_CHARS,
 };
 use crate::error::{AppError, AppResult};
-use crate::live::hub::Note;
 use crate::state::AppState;
+use crate::usecase::{self, accounts};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +43,7 @@ pub async fn create_user(
     me: CurrentUser,
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    me.require_admin()?;
+    accounts::require_admin(&me.user)?;
     let new = NewUser::parse(
         &body.email,
         &body.name,
@@ -54,7 +52,7 @@ pub async fn create_user(
         body.specialty.as_deref(),
         body.organization.as_deref(),
     )?;
-    let user = create_account(&state.db, Some(me.user.id.clone()), new).await?;
+    let user = create_account(&state.db, Some(me.user), new).await?;
     Ok(HttpResponse::Created().json(User::from(&user)))
 }
 
@@ -69,8 +67,10 @@ pub async fn list_users(
     state: web::Data<AppState>,
     me: CurrentUser,
 ) -> AppResult<web::Json<Items<User>>> {
-    me.require_admin()?;
-    let rows = state.db.read(users::list).await?;
+    let rows = state
+        .db
+        .read(move |conn| accounts::list(conn, &me.user))
+        .await?;
     Ok(web::Json(Items::collect(rows.iter().map(User::from))))
 }
 
@@ -106,7 +106,7 @@ pub async fn update_user(
     path: web::Path<String>,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> AppResult<web::Json<User>> {
-    me.require_admin()?;
+    accounts::require_admin(&me.user)?;
     let id = path_id(&path, "user")?;
     let optional =
         |field: &str, v: Option<&str>, max: usize| -> AppResult<Option<Option<String>>> {
@@ -137,48 +137,11 @@ pub async fn update_user(
     {
         return Err(AppError::invalid("body", "no field to change"));
     }
-    if id == me.user.id && (patch.disabled == Some(true) || patch.role == Some(Role::Clinician)) {
-        return Err(AppError::conflict(
-            "administrators cannot disable or demote themselves",
-        ));
-    }
-    let disabling = patch.disabled == Some(true);
-    // An administrator who becomes a clinician may lose rooms they were in.
-    let role_changed = patch.role.is_some() && !disabling;
-    let target = id.clone();
-    let user = state
-        .db
-        .write(move |conn| {
-            let user = users::update(conn, &id, &patch)?;
-            if disabling {
-                users::revoke_all_tokens(conn, &id)?;
-                crate::db::notify(conn, &format!("u:{id}"))?;
-            } else if role_changed {
-                crate::db::notify(
-                    conn,
-                    &Note::AccessChanged {
-                        user_id: id.clone(),
-                    }
-                    .encode(),
-                )?;
-            }
-            audit::record(
-                conn,
-                Audit::new(&me.user.id, "user.update", "user", &id).with_detail(json!({
-                    "name": patch.name.is_some(),
-                    "role": patch.role,
-                    "specialty": patch.specialty.is_some(),
-                    "organization": patch.organization.is_some(),
-                    "disabled": patch.disabled,
-                })),
-            )?;
-            Ok(user)
-        })
-        .await?;
-    if disabling {
-        state.hub.deliver(Note::UserRevoked { user_id: target });
-    } else if role_changed {
-        state.hub.deliver(Note::AccessChanged { user_id: target });
-    }
-    Ok(web::Json(User::from(&user)))
+    let done = usecase::run(&state.db, move |conn| {
+        accounts::update(conn, &me.user, &id, &patch)
+    })
+    .await?;
+    // A disabled account's connections close, a changed role's are re-checked, everywhere.
+    state.hub.publish(&done.events);
+    Ok(web::Json(User::from(&done.value)))
 }

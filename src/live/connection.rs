@@ -194,7 +194,7 @@ async fn admit(
     user: &UserRow,
     close: &CloseSignal,
 ) -> Option<(String, RoomRole, Viewer, RoomCan)> {
-    let Ok(session_id) = crate::http::input::path_id(raw_id, "session") else {
+    let Ok(session_id) = crate::input::path_id(raw_id, "session") else {
         close.close(close_code::NO_SESSION);
         return None;
     };

@@ -8,7 +8,7 @@ use crate::db::room::Committed;
 use crate::domain::ValidationError;
 use crate::domain::room_visibility::{Sight, Viewer};
 use crate::error::AppError;
-use crate::http::input::parse_value;
+use crate::input::parse_value;
 
 /// Largest frame accepted; a bigger one closes the socket with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;

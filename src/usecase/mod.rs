@@ -10,8 +10,13 @@
 //!   tell the other instances (transactional `pg_notify`), and later the outbox rows;
 //! - after the commit the adapter hands the events to the local rooms (`live::Hub::publish`).
 
+pub mod accounts;
+pub mod attachments;
+pub mod boards;
+pub mod dossiers;
 pub mod effects;
 pub mod events;
+pub mod exports;
 pub mod room;
 pub mod sessions;
 pub mod votes;

@@ -7,6 +7,7 @@ on_both!(
     boards_are_created_with_quorum_defaults,
     boards_are_listed_and_fetched,
     members_are_added_changed_and_removed,
+    can_says_what_each_caller_may_do,
 );
 
 async fn boards_are_created_with_quorum_defaults(backend: Backend) {
@@ -152,4 +153,48 @@ async fn members_are_added_changed_and_removed(backend: Backend) {
         .get(&format!("/api/boards/{board}/members"), Some(&admin.token))
         .await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
+
+/// `can` on boards mirrors what the server enforces: coordinators manage members, plan
+/// sessions and export; admins manage members and export; others do none of these.
+async fn can_says_what_each_caller_may_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let coordinator = app.clinician(&admin, "Neurology").await;
+    let member = app.clinician(&admin, "Radiology").await;
+    let stranger = app.clinician(&admin, "Cardiology").await;
+    let board = app.board(&admin, json!(null)).await;
+    app.add_member(&admin, &board, &coordinator, "coordinator")
+        .await;
+    app.add_member(&admin, &board, &member, "member").await;
+    let can = |manage_members, plan_sessions, export| json!({"manage_members": manage_members, "plan_sessions": plan_sessions, "export": export});
+    for (who, expected) in [
+        (&coordinator, can(true, true, true)),
+        (&member, can(false, false, false)),
+        (&stranger, can(false, false, false)),
+        (&admin, can(true, false, true)),
+    ] {
+        let one = app
+            .get(&format!("/api/boards/{board}"), Some(&who.token))
+            .await;
+        assert_eq!(one.expect(200)["can"], expected, "{}", who.email);
+        let list = app.get("/api/boards", Some(&who.token)).await;
+        let items = list.expect(200)["items"].as_array().unwrap().clone();
+        let listed = items.iter().find(|b| b["id"] == board.as_str()).unwrap();
+        assert_eq!(listed["can"], expected, "{}", who.email);
+    }
+    // What `can` refuses, the server refuses.
+    app.get(
+        &format!("/api/exports/decisions?board_id={board}"),
+        Some(&member.token),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    app.put(
+        &format!("/api/boards/{board}/members/{}", stranger.id),
+        Some(&member.token),
+        json!({"role": "member"}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
 }

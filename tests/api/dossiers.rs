@@ -11,6 +11,7 @@ on_both!(
     submit_needs_consent_and_question,
     allowed_and_forbidden_transitions,
     every_read_and_change_is_audited,
+    can_says_what_each_caller_may_do,
 );
 
 async fn setup(app: &TestApp) -> (Actor, Actor, String) {
@@ -335,4 +336,75 @@ async fn every_read_and_change_is_audited(backend: Backend) {
         assert_eq!(w[1].previous_hash, w[0].hash);
         assert_eq!(w[1].hash, w[1].expected_hash());
     }
+}
+
+/// `can` on every dossier mirrors what the server enforces, for each kind of caller.
+async fn can_says_what_each_caller_may_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, referrer, board) = setup(&app).await;
+    let member = app.clinician(&admin, "Radiology").await;
+    let coordinator = app.clinician(&admin, "Neurology").await;
+    app.add_member(&admin, &board, &member, "member").await;
+    app.add_member(&admin, &board, &coordinator, "coordinator")
+        .await;
+    let created = app.dossier(&referrer, &board).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let can = |edit, submit, withdraw, upload, delete_attachments| {
+        json!({"edit": edit, "submit": submit, "withdraw": withdraw, "upload": upload,
+               "delete_attachments": delete_attachments})
+    };
+    let nothing = can(false, false, false, false, false);
+    assert_eq!(created["can"], can(true, true, true, true, true));
+    let seen_by = |who: &Actor| {
+        let (app, id, token) = (&app, id.clone(), who.token.clone());
+        async move {
+            app.get(&format!("/api/dossiers/{id}"), Some(&token))
+                .await
+                .expect(200)["can"]
+                .clone()
+        }
+    };
+    assert_eq!(seen_by(&referrer).await, can(true, true, true, true, true));
+    assert_eq!(seen_by(&member).await, nothing);
+    assert_eq!(
+        seen_by(&coordinator).await,
+        can(false, false, false, true, false)
+    );
+    assert_eq!(seen_by(&admin).await, nothing);
+    let list = app.get("/api/dossiers", Some(&coordinator.token)).await;
+    assert_eq!(
+        list.expect(200)["items"][0]["can"],
+        can(false, false, false, true, false)
+    );
+
+    let submitted = app
+        .post_empty(&format!("/api/dossiers/{id}/submit"), Some(&referrer.token))
+        .await;
+    assert_eq!(
+        submitted.expect(200)["can"],
+        can(true, false, true, true, true)
+    );
+    assert_eq!(seen_by(&referrer).await, can(true, false, true, true, true));
+    assert_eq!(
+        seen_by(&coordinator).await,
+        can(false, false, false, true, false)
+    );
+
+    let withdrawn = app
+        .post_empty(
+            &format!("/api/dossiers/{id}/withdraw"),
+            Some(&referrer.token),
+        )
+        .await;
+    assert_eq!(withdrawn.expect(200)["can"], nothing);
+    assert_eq!(seen_by(&referrer).await, nothing);
+    assert_eq!(seen_by(&coordinator).await, nothing);
+    // What `can` refuses, the server refuses.
+    app.patch(
+        &format!("/api/dossiers/{id}"),
+        Some(&referrer.token),
+        json!({"title": "Again"}),
+    )
+    .await
+    .expect_problem(409, "conflict");
 }

@@ -1,0 +1,137 @@
+//! Accounts and their sign-in tokens: administrators create, list and change accounts (never
+//! disabling or demoting themselves); disabling an account revokes its tokens and closes its
+//! live connections; signing out revokes the token.
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+
+use super::{Done, Event};
+use crate::db::DbConn;
+use crate::db::audit::{self, Audit};
+use crate::db::users::{self, UserPatch, UserRow};
+use crate::domain::access;
+use crate::domain::user::{NewUser, Role};
+use crate::error::{AppError, AppResult};
+
+/// Administrators only (403 for anyone else).
+pub fn require_admin(user: &UserRow) -> AppResult<()> {
+    access::check_admin(user.is_admin()).map_err(|d| AppError::denied(d, "user"))
+}
+
+/// Creates an account whose password is already hashed; `actor` is the administrator who
+/// creates it (none from the command line).
+pub fn create(
+    conn: &mut DbConn,
+    actor: Option<&UserRow>,
+    new: &NewUser,
+    password_hash: &str,
+) -> AppResult<Done<UserRow>> {
+    if let Some(actor) = actor {
+        require_admin(actor)?;
+    }
+    let user = users::insert(conn, new, password_hash)?;
+    audit::record(
+        conn,
+        Audit {
+            actor_id: actor.map(|a| a.id.as_str()),
+            action: "user.create",
+            object_type: "user",
+            object_id: Some(&user.id),
+            detail: json!({ "role": user.role }),
+        },
+    )?;
+    Ok(Done::quiet(user))
+}
+
+/// Every account, newest first (administrators).
+pub fn list(conn: &mut DbConn, user: &UserRow) -> AppResult<Vec<UserRow>> {
+    require_admin(user)?;
+    users::list(conn)
+}
+
+/// Changes an account (administrators). Disabling it revokes its tokens and closes its live
+/// connections; a new role has its room connections re-checked.
+pub fn update(
+    conn: &mut DbConn,
+    by: &UserRow,
+    id: &str,
+    patch: &UserPatch,
+) -> AppResult<Done<UserRow>> {
+    require_admin(by)?;
+    let disabling = patch.disabled == Some(true);
+    access::check_own_account(id == by.id, disabling, patch.role == Some(Role::Clinician))
+        .map_err(AppError::conflict)?;
+    let user = users::update(conn, id, patch)?;
+    let mut events = Vec::new();
+    if disabling {
+        users::revoke_all_tokens(conn, id)?;
+        events.push(Event::UserDisabled {
+            user_id: id.to_string(),
+        });
+    } else if patch.role.is_some() {
+        // An administrator who becomes a clinician may lose rooms they were in.
+        events.push(Event::AccessChanged {
+            user_id: id.to_string(),
+        });
+    }
+    audit::record(
+        conn,
+        Audit::new(&by.id, "user.update", "user", id).with_detail(json!({
+            "name": patch.name.is_some(),
+            "role": patch.role,
+            "specialty": patch.specialty.is_some(),
+            "organization": patch.organization.is_some(),
+            "disabled": patch.disabled,
+        })),
+    )?;
+    Ok(Done::with(user, events))
+}
+
+/// Whether an account whose password matched may sign in: not once disabled.
+pub fn may_sign_in(user: &UserRow) -> bool {
+    !user.disabled
+}
+
+/// Records a token issued at sign-in, so that it can be revoked.
+pub fn signed_in(
+    conn: &mut DbConn,
+    user_id: &str,
+    token_id: &str,
+    issued_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> AppResult<Done<()>> {
+    users::insert_token(conn, token_id, user_id, issued_at, expires_at)?;
+    audit::record(conn, Audit::new(user_id, "auth.login", "user", user_id))?;
+    Ok(Done::quiet(()))
+}
+
+/// Records a refused sign-in (`user_id` if the address names an account).
+pub fn sign_in_refused(
+    conn: &mut DbConn,
+    user_id: Option<&str>,
+    email_key: &str,
+) -> AppResult<Done<()>> {
+    audit::record(
+        conn,
+        Audit {
+            actor_id: None,
+            action: "auth.login_failed",
+            object_type: "user",
+            object_id: user_id,
+            detail: json!({ "email": email_key }),
+        },
+    )?;
+    Ok(Done::quiet(()))
+}
+
+/// Signs out: the token is revoked, and the live connections opened with it close.
+pub fn sign_out(conn: &mut DbConn, user: &UserRow, token_id: &str) -> AppResult<Done<()>> {
+    users::revoke_token(conn, token_id)?;
+    audit::record(conn, Audit::new(&user.id, "auth.logout", "user", &user.id))?;
+    Ok(Done::with(
+        (),
+        vec![Event::TokenRevoked {
+            token_id: token_id.to_string(),
+        }],
+    ))
+}
