@@ -81,16 +81,7 @@ impl<R: Read> Input<R> {
 
     /// Reads until `buf` is full or the input ends; returns how much was read.
     pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, DicomError> {
-        let mut got = 0;
-        while got < buf.len() {
-            match self.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(read_error(e)),
-            }
-        }
-        Ok(got)
+        crate::ingest::fill(self, buf).map_err(read_error)
     }
 
     fn exact<const N: usize>(&mut self, at: u64) -> Result<[u8; N], DicomError> {
