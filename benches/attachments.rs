@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use common::process::{RssSampler, ServerProcess, machine, mib};
 use common::{arg, setup};
-use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
 use futures_util::StreamExt;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Duration;
+use common::process::{RssSampler, ServerProcess, machine, mib};
+use common::{PASSWORD, arg};
 use consilium::api::User;
-use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
 use consilium::db::schema::{decisions, dossiers, votes};
 use consilium::db::{Db, boards, new_id, sessions, users};
 use consilium::domain::audit::format_time;
@@ -23,15 +24,9 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde_json::json;
 
-const PASSWORD: &str = "bench-password-123";
-const BATCH: usize = 5_000;
+mod common;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+const BATCH: usize = 5_000;
 
 fn main() -> anyhow::Result<()> {
     let n: usize = arg("--decisions")

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use common::process::{RssSampler, ServerProcess, machine, mib};
 use common::{arg, setup};
-use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;

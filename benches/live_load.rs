@@ -18,13 +18,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use consilium::benchkit::{ServerProcess, machine, mib};
+use common::process::{ServerProcess, machine, mib};
 use futures_util::{SinkExt, StreamExt, stream};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
+
+mod common;
 
 const PASSWORD: &str = "load-test-password";
 

@@ -1,7 +1,9 @@
-//! What the benchmarks that drive the real server share: command-line arguments and the data
-//! every upload needs (an account, a board, a dossier).
+//! What the benchmarks that drive the real server share: command-line arguments, the data
+//! every upload needs (an account, a board, a dossier), and the server process (`process.rs`).
 
 #![allow(dead_code)]
+
+pub mod process;
 
 use std::path::Path;
 
