@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Duration;
 use common::process::{RssSampler, ServerProcess, machine, mib};
-use common::{PASSWORD, arg};
+use common::{PASSWORD, arg, runtime};
 use consilium::api::User;
 use consilium::db::schema::{decisions, dossiers, votes};
 use consilium::db::{Db, boards, new_id, sessions, users};
@@ -36,10 +36,7 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = arg("--database-url")
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(n, dir.path(), &url))
+    runtime()?.block_on(run(n, dir.path(), &url))
 }
 
 async fn run(n: usize, dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
