@@ -152,13 +152,17 @@ mod tests {
     use super::*;
     use crate::config::secret::SECRET_FILE;
 
+    fn settings_in(data_dir: &std::path::Path) -> Settings {
+        Settings {
+            data_dir: data_dir.to_path_buf(),
+            ..Settings::default()
+        }
+    }
+
     #[test]
     fn defaults_live_in_the_data_dir() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
+        let settings = settings_in(dir.path());
         let config = Config::resolve_with_secret(&settings, None).unwrap();
         assert!(config.database_url.starts_with("sqlite://"));
         assert!(config.database_url.ends_with("consilium.db"));
@@ -182,10 +186,7 @@ mod tests {
     #[test]
     fn short_secret_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
+        let settings = settings_in(dir.path());
         assert!(Config::resolve_with_secret(&settings, Some("short")).is_err());
     }
 

@@ -148,6 +148,18 @@ impl<R: Read> Input<R> {
         ))
     }
 
+    /// Whether the input is at `end`, where `what` (an item, a sequence) of defined length
+    /// ends; past it is an error.
+    pub fn reached(&self, end: u64, what: &str) -> Result<bool, DicomError> {
+        if self.pos > end {
+            return Err(invalid(format!(
+                "{what} ends past its declared length at byte {}",
+                self.pos
+            )));
+        }
+        Ok(self.pos == end)
+    }
+
     /// Skips `len` bytes that must be there.
     pub fn skip(&mut self, len: u64, at: u64) -> Result<(), DicomError> {
         self.pass(len, at, None::<&mut io::Sink>)

@@ -132,16 +132,10 @@ impl<'p, R: Read, W: Write> Rewriter<'p, R, W> {
         };
         let mut added = added.into_iter().peekable();
         loop {
-            if let End::At(limit) = end {
-                if self.input.pos == limit {
-                    break;
-                }
-                if self.input.pos > limit {
-                    return Err(invalid(format!(
-                        "an item ends past its declared length at byte {}",
-                        self.input.pos
-                    )));
-                }
+            if let End::At(limit) = end
+                && self.input.reached(limit, "an item")?
+            {
+                break;
             }
             let Some(h) = self.input.header(self.enc, matches!(end, End::Input))? else {
                 break;
@@ -220,16 +214,10 @@ impl<'p, R: Read, W: Write> Rewriter<'p, R, W> {
         self.depth += 1;
         let end = (h.len != UNDEFINED).then(|| self.input.pos + u64::from(h.len));
         loop {
-            if let Some(end) = end {
-                if self.input.pos == end {
-                    break;
-                }
-                if self.input.pos > end {
-                    return Err(invalid(format!(
-                        "a sequence ends past its declared length at byte {}",
-                        self.input.pos
-                    )));
-                }
+            if let Some(end) = end
+                && self.input.reached(end, "a sequence")?
+            {
+                break;
             }
             let Some(item) = self.input.header(self.enc, false)? else {
                 break;
