@@ -154,7 +154,7 @@ async fn seed(url: &str, n: usize) -> anyhow::Result<(String, String)> {
             }
             let chair = users::by_id(conn, &ids[0])?
                 .ok_or_else(|| consilium::error::AppError::not_found("user"))?;
-            let session = sessions::create(
+            let session = consilium::usecase::sessions::create(
                 conn,
                 &chair,
                 &board.id,
@@ -164,7 +164,7 @@ async fn seed(url: &str, n: usize) -> anyhow::Result<(String, String)> {
                     video_url: None,
                 },
             )?;
-            Ok((board, session.row))
+            Ok((board, session.value.record.row))
         })
         .await?;
     let users_json: Vec<serde_json::Value> = people

@@ -17,6 +17,7 @@ use crate::domain::board::{BoardRole, QuorumRule};
 use crate::domain::dossier::{DossierStatus, Patient, Urgency};
 use crate::domain::quorum::QuorumResult;
 use crate::domain::room::SessionStatus;
+use crate::domain::room_access::SessionCan;
 use crate::domain::user::Role;
 
 /// A stored naive UTC time as the contract's RFC 3339 UTC time.
@@ -247,10 +248,14 @@ pub struct Session {
     pub status: SessionStatus,
     pub agenda: Vec<AgendaItem>,
     pub created_at: DateTime<Utc>,
+    /// What the caller may do with this session.
+    pub can: SessionCan,
 }
 
-impl From<SessionRecord> for Session {
-    fn from(rec: SessionRecord) -> Self {
+impl Session {
+    /// The session as its caller sees it (the use case has filtered the agenda), with what
+    /// they may do.
+    pub fn of(rec: SessionRecord, can: SessionCan) -> Self {
         let r = rec.row;
         Session {
             status: r.status(),
@@ -271,6 +276,7 @@ impl From<SessionRecord> for Session {
                 })
                 .collect(),
             created_at: utc(r.created_at),
+            can,
         }
     }
 }

@@ -179,7 +179,7 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
         let today = chrono::Utc::now().date_naive();
         let days = (7 + 1 - i64::from(today.weekday().num_days_from_monday())) % 7;
         let tuesday = today + chrono::Duration::days(if days == 0 { 7 } else { days });
-        let session = sessions::create(
+        let session = crate::usecase::sessions::create(
             conn,
             &coordinator,
             &sep.id,
@@ -190,7 +190,12 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
             },
         )?;
         if let Some(first) = submitted.first() {
-            sessions::add_to_agenda(conn, &coordinator, &session.row.id, first)?;
+            crate::usecase::sessions::add_to_agenda(
+                conn,
+                &coordinator,
+                &session.value.record.row.id,
+                first,
+            )?;
         }
         audit::record(conn, audit::Audit {
             actor_id: None,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::domain::ValidationError;
 use crate::domain::access::Denied;
+use crate::domain::room_access::RoomRefusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -35,6 +36,27 @@ pub enum AppError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(#[source] anyhow::Error),
+}
+
+impl From<RoomRefusal> for AppError {
+    fn from(refusal: RoomRefusal) -> Self {
+        match refusal {
+            RoomRefusal::NoLongerTakesPart | RoomRefusal::NotChair(_) | RoomRefusal::NotVoter => {
+                AppError::forbidden(refusal.message())
+            }
+            RoomRefusal::NotOnAgenda => AppError::not_found(&refusal.message()),
+            RoomRefusal::UnknownOption => AppError::invalid("option", refusal.message()),
+            RoomRefusal::SessionClosed
+            | RoomRefusal::SessionAlreadyClosed
+            | RoomRefusal::NotScheduled(_)
+            | RoomRefusal::VoteAlreadyOpen
+            | RoomRefusal::VoteClosed
+            | RoomRefusal::VoteAlreadyClosed
+            | RoomRefusal::OtherBoard
+            | RoomRefusal::VoteOpenOnDossier
+            | RoomRefusal::Transition(_) => AppError::conflict(refusal.message()),
+        }
+    }
 }
 
 impl AppError {

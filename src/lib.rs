@@ -21,3 +21,4 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod usecase;
+pub mod wire;

@@ -34,7 +34,9 @@ impl Note {
     /// committed event travels as its id only: the other instances read it from the log.
     pub fn encode(&self) -> String {
         match self {
-            Note::Event { session_id, seq, .. } => format!("e:{session_id}:{seq}"),
+            Note::Event {
+                session_id, seq, ..
+            } => format!("e:{session_id}:{seq}"),
             Note::Tally {
                 session_id,
                 vote_id,

@@ -213,7 +213,7 @@ async fn start_live(config: &Config, db: Db) -> anyhow::Result<Arc<Hub>> {
     };
     let hub = Hub::new(db.clone(), settings);
     let instance = hub.instance_id.clone();
-    db.write(move |conn| crate::db::room::register_instance(conn, &instance))
+    db.write(move |conn| crate::db::room::presence::register_instance(conn, &instance))
         .await
         .map_err(|e| anyhow::anyhow!("cannot register the instance: {e}"))?;
     bus::for_database(&config.database_url)?.start(hub.clone());

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-use super::room::INSTANCE_TIMEOUT_SECS;
+use super::room::presence::INSTANCE_TIMEOUT_SECS;
 use super::schema::{attachments, instances, object_uploads};
 use super::{Db, DbConn, now};
 use crate::error::AppResult;

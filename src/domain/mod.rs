@@ -10,6 +10,7 @@ pub mod dossier;
 pub mod quorum;
 pub mod report;
 pub mod room;
+pub mod room_access;
 pub mod room_visibility;
 pub mod sniff;
 pub mod text;

@@ -9,7 +9,7 @@ use super::input::{ApiJson, path_id};
 use crate::api::{Board, Items, Member, MemberUser, User, UserSummary};
 use crate::auth::CurrentUser;
 use crate::db::audit::{self, Audit};
-use crate::db::{boards, room, users};
+use crate::db::{boards, users};
 use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
 use crate::error::{AppError, AppResult};
 use crate::live::hub::Note;
@@ -177,7 +177,13 @@ pub async fn put_member(
                     }),
                 ),
             )?;
-            room::announce_access_change(conn, &user_id)?;
+            crate::db::notify(
+                conn,
+                &Note::AccessChanged {
+                    user_id: user_id.clone(),
+                }
+                .encode(),
+            )?;
             Ok(Member {
                 user: MemberUser::Full(User::from(&user)),
                 role: body.role,
@@ -217,7 +223,13 @@ pub async fn remove_member(
             if !boards::remove_member(conn, &board_id, &user_id)? {
                 return Err(AppError::not_found("member"));
             }
-            room::announce_access_change(conn, &user_id)?;
+            crate::db::notify(
+                conn,
+                &Note::AccessChanged {
+                    user_id: user_id.clone(),
+                }
+                .encode(),
+            )?;
             audit::record(
                 conn,
                 Audit::new(&me.user.id, "board.member_remove", "board", &board_id)

@@ -7,10 +7,11 @@ use utoipa::IntoParams;
 use super::input::{ApiQuery, date_bound, field_id, path_id};
 use crate::api::{Decision, Items};
 use crate::auth::CurrentUser;
-use crate::db::decisions::{self, DecisionFilter};
+use crate::db::decisions::DecisionFilter;
 use crate::domain::ValidationError;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::usecase::votes as decisions;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

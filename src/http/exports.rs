@@ -13,7 +13,7 @@ use crate::api::Decision;
 use crate::auth::CurrentUser;
 use crate::db::audit::{self, Audit};
 use crate::db::exports::{self, Cursor, Scope};
-use crate::db::{Db, decisions, dossiers, sessions};
+use crate::db::{Db, dossiers, sessions};
 use crate::domain::ValidationError;
 use crate::domain::audit::format_time;
 use crate::domain::report::{self, ActivityReport};
@@ -200,7 +200,7 @@ pub async fn decision_pdf(
     let (decision, ctx) = state
         .db
         .write(move |conn| {
-            let row = decisions::read(conn, &me.user, &id)?;
+            let row = crate::usecase::votes::read(conn, &me.user, &id)?;
             let decision = Decision::try_from(&row).map_err(AppError::internal)?;
             let dossier = dossiers::by_id(conn, &row.dossier_id)?
                 .ok_or_else(|| AppError::not_found("dossier"))?;

@@ -8,13 +8,18 @@ use utoipa::{IntoParams, ToSchema};
 use super::input::{ApiJson, ApiQuery, field_id, field_time, path_id};
 use crate::api::{Items, Session};
 use crate::auth::CurrentUser;
-use crate::db::decisions;
-use crate::db::sessions::{self, NewSession};
+use crate::db::sessions::NewSession;
 use crate::domain::room::{SESSION_TITLE_MAX_CHARS, video_url};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::live::protocol;
 use crate::state::AppState;
+use crate::usecase::sessions::SessionView;
+use crate::usecase::{self, sessions};
+
+fn session_json(view: SessionView) -> Session {
+    Session::of(view.record, view.can)
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,11 +69,12 @@ pub async fn create_session(
         scheduled_at: field_time("scheduled_at", &body.scheduled_at)?,
         video_url: video_url(body.video_url.as_deref())?,
     };
-    let record = state
-        .db
-        .write(move |conn| sessions::create(conn, &me.user, &board_id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(Session::from(record)))
+    let done = usecase::run(&state.db, move |conn| {
+        sessions::create(conn, &me.user, &board_id, &new)
+    })
+    .await?;
+    state.hub.publish(&done.events);
+    Ok(HttpResponse::Created().json(session_json(done.value)))
 }
 
 /// The board's meetings, latest first. People outside the board see only those where a
@@ -86,12 +92,12 @@ pub async fn list_sessions(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Items<Session>>> {
     let board_id = path_id(&path, "board")?;
-    let records = state
+    let views = state
         .db
         .write(move |conn| sessions::list_for_board(conn, &me.user, &board_id))
         .await?;
     Ok(web::Json(Items::collect(
-        records.into_iter().map(Session::from),
+        views.into_iter().map(session_json),
     )))
 }
 
@@ -108,11 +114,11 @@ pub async fn get_session(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Session>> {
     let id = path_id(&path, "session")?;
-    let record = state
+    let view = state
         .db
         .write(move |conn| sessions::read(conn, &me.user, &id))
         .await?;
-    Ok(web::Json(Session::from(record)))
+    Ok(web::Json(session_json(view)))
 }
 
 /// Puts a submitted dossier of the board on the agenda; it becomes `scheduled`.
@@ -135,11 +141,12 @@ pub async fn add_to_agenda(
 ) -> AppResult<web::Json<Session>> {
     let id = path_id(&path, "session")?;
     let dossier_id = field_id("dossier_id", &body.dossier_id)?;
-    let record = state
-        .db
-        .write(move |conn| sessions::add_to_agenda(conn, &me.user, &id, &dossier_id))
-        .await?;
-    Ok(web::Json(Session::from(record)))
+    let done = usecase::run(&state.db, move |conn| {
+        sessions::add_to_agenda(conn, &me.user, &id, &dossier_id)
+    })
+    .await?;
+    state.hub.publish(&done.events);
+    Ok(web::Json(session_json(done.value)))
 }
 
 /// Takes a dossier off the agenda; it goes back to `submitted`.
@@ -160,11 +167,12 @@ pub async fn remove_from_agenda(
 ) -> AppResult<web::Json<Session>> {
     let id = path_id(&path.0, "session")?;
     let dossier_id = path_id(&path.1, "agenda item")?;
-    let record = state
-        .db
-        .write(move |conn| sessions::remove_from_agenda(conn, &me.user, &id, &dossier_id))
-        .await?;
-    Ok(web::Json(Session::from(record)))
+    let done = usecase::run(&state.db, move |conn| {
+        sessions::remove_from_agenda(conn, &me.user, &id, &dossier_id)
+    })
+    .await?;
+    state.hub.publish(&done.events);
+    Ok(web::Json(session_json(done.value)))
 }
 
 /// Closes the meeting: open votes are closed as by the chair; the room takes no more writes.
@@ -183,18 +191,9 @@ pub async fn close_session(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Session>> {
     let id = path_id(&path, "session")?;
-    let (events, record) = state
-        .db
-        .write(move |conn| {
-            let events = decisions::close_session(conn, &me.user, &id)?;
-            let row = sessions::by_id(conn, &id)?.ok_or_else(|| AppError::not_found("session"))?;
-            Ok((events, sessions::record(conn, row)?))
-        })
-        .await?;
-    for event in &events {
-        state.hub.committed(event);
-    }
-    Ok(web::Json(Session::from(record)))
+    let done = usecase::run(&state.db, move |conn| sessions::close(conn, &me.user, &id)).await?;
+    state.hub.publish(&done.events);
+    Ok(web::Json(session_json(done.value)))
 }
 
 /// The durable room log, oldest first, for anyone who may join the room, as the room shows it

@@ -154,7 +154,13 @@ pub async fn update_user(
                 users::revoke_all_tokens(conn, &id)?;
                 crate::db::notify(conn, &format!("u:{id}"))?;
             } else if role_changed {
-                crate::db::room::announce_access_change(conn, &id)?;
+                crate::db::notify(
+                    conn,
+                    &Note::AccessChanged {
+                        user_id: id.clone(),
+                    }
+                    .encode(),
+                )?;
             }
             audit::record(
                 conn,

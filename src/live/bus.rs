@@ -15,6 +15,7 @@ use tokio_postgres::AsyncMessage;
 
 use super::hub::{Hub, Note};
 use crate::db::Backend;
+use crate::usecase;
 
 pub const CHANNEL: &str = "consilium_live";
 
@@ -131,19 +132,15 @@ pub fn start_heartbeat(hub: Arc<Hub>) {
             let id = hub.instance_id.clone();
             if let Err(e) = hub
                 .db
-                .write(move |c| crate::db::room::heartbeat(c, &id))
+                .write(move |c| crate::db::room::presence::heartbeat(c, &id))
                 .await
             {
                 tracing::warn!(error = %e, "heartbeat failed");
             }
             n += 1;
             if n.is_multiple_of(3) {
-                match hub.db.write(crate::db::room::reap_instances).await {
-                    Ok(sessions) => {
-                        for session_id in sessions {
-                            hub.deliver(Note::Presence { session_id });
-                        }
-                    }
+                match usecase::run(&hub.db, usecase::room::reap_instances).await {
+                    Ok(done) => hub.publish(&done.events),
                     Err(e) => tracing::warn!(error = %e, "reaping instances failed"),
                 }
             }

@@ -1,34 +1,15 @@
-//! Applying a room command: one transaction that checks the rules, writes the rows and claims
-//! the request id; then the room hears of it and the author gets an `ack`.
+//! Applying a room command: the frame is translated into its use case (`usecase::room`,
+//! `usecase::votes`), run in one transaction that also claims the request id; then the rooms
+//! hear of what happened and the author gets an `ack`.
 
 use std::sync::atomic::Ordering;
 
-use super::hub::{Hub, Note};
+use super::hub::Hub;
 use super::protocol::{self, Command, Incoming, Refusal};
 use crate::db::users::UserRow;
-use crate::db::{decisions, room};
 use crate::domain::room::VoteDraft;
 use crate::error::{AppError, AppResult};
-
-enum Applied {
-    Event(room::Committed),
-    Tally {
-        vote_id: String,
-        cast: i64,
-    },
-    /// The request id was seen before: acknowledged again, not applied again.
-    Again(Option<i64>),
-}
-
-impl Applied {
-    fn seq(&self) -> Option<i64> {
-        match self {
-            Applied::Event(c) => Some(c.seq),
-            Applied::Tally { .. } => None,
-            Applied::Again(seq) => *seq,
-        }
-    }
-}
+use crate::usecase::{self, Done, room, votes};
 
 /// An id named in a command: anything that is not a UUID names nothing.
 fn known_id(raw: &str, what: &str) -> AppResult<String> {
@@ -60,19 +41,10 @@ pub async fn execute(
     .await;
     hub.metrics.command_latency.observe(started.elapsed());
     match result {
-        Ok(applied) => {
+        Ok(done) => {
             hub.metrics.commands_ok.fetch_add(1, Ordering::Relaxed);
-            let seq = applied.seq();
-            match applied {
-                Applied::Event(committed) => hub.committed(&committed),
-                Applied::Tally { vote_id, cast } => hub.deliver(Note::Tally {
-                    session_id: session_id.to_string(),
-                    vote_id,
-                    cast: Some(cast),
-                }),
-                Applied::Again(_) => {}
-            }
-            Ok(protocol::ack(rid.as_deref(), seq))
+            hub.publish(&done.events);
+            Ok(protocol::ack(rid.as_deref(), done.value))
         }
         Err(err) => {
             hub.metrics.commands_refused.fetch_add(1, Ordering::Relaxed);
@@ -84,13 +56,14 @@ pub async fn execute(
     }
 }
 
+/// The command's use case, in one transaction: applied once per request id.
 async fn apply(
     hub: &Hub,
     user: UserRow,
     session_id: String,
     command: Command,
     request_id: Option<String>,
-) -> AppResult<Applied> {
+) -> AppResult<Done<Option<i64>>> {
     // Input checks that need no database come first.
     let draft = match &command {
         Command::OpenVote {
@@ -98,67 +71,43 @@ async fn apply(
         } => Some(VoteDraft::parse(proposal, options)?),
         _ => None,
     };
-    hub.db
-        .write(move |conn| {
-            if let Some(rid) = &request_id
-                && let Some(seq) = room::begin_request(conn, &session_id, &user.id, rid)?
-            {
-                return Ok(Applied::Again(seq));
-            }
-            let applied = match command {
-                Command::Chat { text } => {
-                    Applied::Event(room::chat(conn, &session_id, &user, &text)?)
-                }
+    usecase::run(&hub.db, move |conn| {
+        let (sid, uid) = (session_id.as_str(), user.id.as_str());
+        room::once(
+            conn,
+            sid,
+            uid,
+            request_id.as_deref(),
+            |conn| match command {
+                Command::Chat { text } => room::chat(conn, sid, &user, &text),
                 Command::Focus { dossier_id } => {
-                    let dossier_id = known_id(&dossier_id, "dossier")?;
-                    Applied::Event(room::focus(conn, &session_id, &user, &dossier_id)?)
+                    room::focus(conn, sid, &user, &known_id(&dossier_id, "dossier")?)
                 }
                 Command::OpenVote { dossier_id, .. } => {
-                    let dossier_id = known_id(&dossier_id, "dossier")?;
                     let draft =
                         draft.ok_or_else(|| AppError::internal(anyhow::anyhow!("no draft")))?;
-                    Applied::Event(room::open_vote(
-                        conn,
-                        &session_id,
-                        &user,
-                        &dossier_id,
-                        &draft,
-                    )?)
+                    votes::open(conn, sid, &user, &known_id(&dossier_id, "dossier")?, &draft)
                 }
                 Command::Cast {
                     vote_id,
                     option,
                     comment,
-                } => {
-                    let vote_id = known_id(&vote_id, "vote")?;
-                    let cast = room::cast(
-                        conn,
-                        &session_id,
-                        &user,
-                        &vote_id,
-                        &option,
-                        comment.as_deref(),
-                    )?;
-                    Applied::Tally { vote_id, cast }
-                }
+                } => votes::cast(
+                    conn,
+                    sid,
+                    &user,
+                    &known_id(&vote_id, "vote")?,
+                    &option,
+                    comment.as_deref(),
+                ),
                 Command::CloseVote { vote_id, summary } => {
-                    let vote_id = known_id(&vote_id, "vote")?;
-                    Applied::Event(decisions::close_vote(
-                        conn,
-                        &session_id,
-                        &user,
-                        &vote_id,
-                        &summary,
-                    )?)
+                    votes::close(conn, sid, &user, &known_id(&vote_id, "vote")?, &summary)
                 }
                 Command::Hello { .. } | Command::Ping => {
-                    return Err(AppError::internal(anyhow::anyhow!("not a room command")));
+                    Err(AppError::internal(anyhow::anyhow!("not a room command")))
                 }
-            };
-            if let Some(rid) = &request_id {
-                room::finish_request(conn, &session_id, &user.id, rid, applied.seq())?;
-            }
-            Ok(applied)
-        })
-        .await
+            },
+        )
+    })
+    .await
 }

@@ -5,25 +5,28 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
+use actix_ws::{AggregatedMessage, ProtocolError, Session};
 use bytestring::ByteString;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::commands;
+use super::conn::write_loop;
 use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code, current_viewer};
 use super::protocol::{self, Command, MAX_FRAME_BYTES, Refusal};
 use super::rate::TokenBucket;
 use crate::api::User;
 use crate::auth::extractor::authenticate;
-use crate::db::audit::{self, Audit};
 use crate::db::room as room_db;
-use crate::db::sessions;
 use crate::db::users::UserRow;
 use crate::domain::ValidationError;
 use crate::domain::room::RoomRole;
+use crate::domain::room_access::RoomCan;
 use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::state::AppState;
+use crate::usecase::sessions::SessionView;
+use crate::usecase::{self, room};
+use crate::wire;
 
 const REPLAY_PAGE: i64 = 500;
 
@@ -55,7 +58,8 @@ pub async fn serve(
         Ok(me) => (me.user, me.token_id),
         Err(_) => return close.close(close_code::UNAUTHENTICATED),
     };
-    let Some((session_id, role, viewer)) = admit(&state, &session_path, &user, &close).await else {
+    let Some((session_id, role, viewer, can)) = admit(&state, &session_path, &user, &close).await
+    else {
         return;
     };
     let conn = ConnHandle {
@@ -89,7 +93,7 @@ pub async fn serve(
         hub.unregister(conn.id);
         return close.close(code);
     }
-    let joined = enter(&hub, &conn, &connection_id, &user, role, since).await;
+    let joined = enter(&hub, &conn, &connection_id, &user, (role, can), since).await;
     if joined {
         command_loop(&hub, &conn, &user, &mut stream).await;
     }
@@ -97,10 +101,13 @@ pub async fn serve(
     hub.leave(&session_id, conn.id).await;
     hub.unregister(conn.id);
     let (cid, sid) = (connection_id.clone(), session_id.clone());
-    if let Err(e) = hub.db.write(move |c| room_db::leave(c, &cid, &sid)).await {
-        tracing::warn!(error = %e, "presence not cleared");
+    match usecase::run(&hub.db, move |c| room::leave(c, &cid, &sid)).await {
+        Ok(done) => hub.publish(&done.events),
+        Err(e) => {
+            tracing::warn!(error = %e, "presence not cleared");
+            hub.deliver(Note::Presence { session_id });
+        }
     }
-    hub.deliver(Note::Presence { session_id });
     close.close(1000);
 }
 
@@ -186,24 +193,15 @@ async fn admit(
     raw_id: &str,
     user: &UserRow,
     close: &CloseSignal,
-) -> Option<(String, RoomRole, Viewer)> {
+) -> Option<(String, RoomRole, Viewer, RoomCan)> {
     let Ok(session_id) = crate::http::input::path_id(raw_id, "session") else {
         close.close(close_code::NO_SESSION);
         return None;
     };
     let (sid, u) = (session_id.clone(), user.clone());
-    let found = state
-        .db
-        .read(move |c| match sessions::by_id(c, &sid)? {
-            Some(s) => match sessions::room_role(c, &s, &u)? {
-                Some(role) => Ok(Some(Some((role, sessions::viewer(c, &s, &u, role)?)))),
-                None => Ok(Some(None)),
-            },
-            None => Ok(None),
-        })
-        .await;
+    let found = state.db.read(move |c| room::admission(c, &sid, &u)).await;
     match found {
-        Ok(Some(Some((role, viewer)))) => Some((session_id, role, viewer)),
+        Ok(Some(Some((role, viewer, can)))) => Some((session_id, role, viewer, can)),
         Ok(Some(None)) => {
             close.close(close_code::FORBIDDEN);
             None
@@ -228,7 +226,7 @@ async fn enter(
     conn: &ConnHandle,
     connection_id: &str,
     user: &UserRow,
-    role: RoomRole,
+    (role, can): (RoomRole, RoomCan),
     since: Option<i64>,
 ) -> bool {
     let (cid, sid, uid, iid) = (
@@ -237,32 +235,25 @@ async fn enter(
         user.id.clone(),
         hub.instance_id.clone(),
     );
-    if let Err(e) = hub
-        .db
-        .write(move |c| {
-            room_db::join(c, &cid, &sid, &uid, role, &iid)?;
-            audit::record(
-                c,
-                Audit::new(&uid, "session.join", "session", &sid)
-                    .with_detail(json!({ "role": role, "since": since })),
-            )?;
-            Ok(())
-        })
-        .await
-    {
-        tracing::warn!(error = %e, "presence not recorded");
-        conn.close.close(1011);
-        return false;
-    }
+    let joined = usecase::run(&hub.db, move |c| {
+        room::join(c, &cid, &sid, &uid, role, &iid, since)
+    })
+    .await;
+    let events = match joined {
+        Ok(done) => done.events,
+        Err(e) => {
+            tracing::warn!(error = %e, "presence not recorded");
+            conn.close.close(1011);
+            return false;
+        }
+    };
     let Some(upto) = hub.join(conn.clone()).await else {
         conn.close.close(1011);
         return false;
     };
-    hub.deliver(Note::Presence {
-        session_id: conn.session_id.clone(),
-    });
+    hub.publish(&events);
     let sid = conn.session_id.clone();
-    let snapshot = match hub.db.read(move |c| room_db::snapshot(c, &sid, upto)).await {
+    let snapshot = match hub.db.read(move |c| room::snapshot(c, &sid, upto)).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "snapshot failed");
@@ -279,14 +270,17 @@ async fn enter(
         .open_votes
         .iter()
         .filter(|v| viewer.sees_dossier(&v.dossier_id))
-        .map(|v| v.json_as_of(upto))
+        .map(|v| wire::vote_as_of(v, upto))
         .collect();
+    let view = SessionView::of(snapshot.session, viewer, role);
+    let session = crate::api::Session::of(view.record, view.can);
     let welcome = json!({
         "type": "welcome",
         "seq": upto,
-        "session": crate::api::Session::from(snapshot.session.seen_by(viewer)),
+        "session": session,
         "you": User::from(user),
-        "participants": room_db::participants_json(participants),
+        "can": can,
+        "participants": wire::participants(participants),
         "current_dossier_id": snapshot.current_dossier_id.filter(|d| viewer.sees_dossier(d)),
         "open_votes": open_votes,
     });
@@ -298,7 +292,7 @@ async fn enter(
         let sid = conn.session_id.clone();
         let page = hub
             .db
-            .read(move |c| room_db::events_between(c, &sid, after, upto, REPLAY_PAGE))
+            .read(move |c| room_db::events::events_between(c, &sid, after, upto, REPLAY_PAGE))
             .await;
         let Ok(events) = page else {
             conn.close.close(1011);
@@ -387,55 +381,5 @@ async fn command_loop(hub: &Arc<Hub>, conn: &ConnHandle, user: &UserRow, stream:
         if !conn.offer(Outbound::Text(ByteString::from(reply)), &hub.metrics) {
             return;
         }
-    }
-}
-
-/// Owns the socket: sends what is queued until asked to close, then sends the close frame.
-async fn write_loop(mut ws: Session, mut rx: mpsc::Receiver<Outbound>, close: Arc<CloseSignal>) {
-    loop {
-        let msg = tokio::select! {
-            biased;
-            _ = close.closed() => break,
-            msg = rx.recv() => msg,
-        };
-        let Some(msg) = msg else { break };
-        let sent = tokio::select! {
-            biased;
-            _ = close.closed() => break,
-            sent = async {
-                match msg {
-                    Outbound::Text(text) => ws.text(text).await,
-                    Outbound::Ping => ws.ping(b"").await,
-                    Outbound::Pong(bytes) => ws.pong(&bytes).await,
-                }
-            } => sent,
-        };
-        if sent.is_err() {
-            close.close(1000);
-            return;
-        }
-    }
-    let code = close.code().unwrap_or(1000);
-    let reason = CloseReason {
-        code: CloseCode::from(code),
-        description: Some(close_description(code).to_string()),
-    };
-    // A client that does not read takes the close frame only once it reads what is buffered
-    // before it; give it that long, not for ever.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), ws.close(Some(reason))).await;
-}
-
-fn close_description(code: u16) -> &'static str {
-    match code {
-        close_code::GOING_AWAY => "server shutting down; reconnect with since",
-        close_code::TOO_BIG => "frame larger than 64 KiB",
-        close_code::IDLE => "no message for 30 s",
-        close_code::SLOW_CONSUMER => "too slow to keep up; reconnect with since",
-        close_code::UNAUTHENTICATED => "unauthenticated",
-        close_code::FORBIDDEN => "not allowed in this session",
-        close_code::NO_SESSION => "no such session",
-        close_code::NO_HELLO => "no hello in time",
-        close_code::TOO_MANY_CONNECTIONS => "too many open room connections for this user",
-        _ => "",
     }
 }

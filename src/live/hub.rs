@@ -2,22 +2,20 @@
 //! registry of connections, and the routing of notes about committed changes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytestring::ByteString;
 use tokio::sync::{mpsc, oneshot};
-use tokio_util::sync::CancellationToken;
 
+pub use super::conn::{CloseSignal, ConnHandle, Outbound, close_code};
 use super::metrics::LiveMetrics;
-use super::room::{RoomMsg, run_room};
+use super::room::{RoomHost, RoomMsg, run_room};
 use crate::db::Db;
-use crate::db::room::Committed;
-pub use crate::note::Note;
-use crate::usecase::Event;
 use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::error::AppResult;
+pub use crate::note::Note;
+use crate::usecase::Event;
 
 /// Tunables of the live rooms.
 #[derive(Debug, Clone)]
@@ -42,90 +40,6 @@ impl Default for LiveSettings {
             ping_interval: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             max_connections_per_user: 8,
-        }
-    }
-}
-
-/// Close codes of the protocol.
-pub mod close_code {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const TOO_BIG: u16 = 1009;
-    pub const IDLE: u16 = 4000;
-    pub const SLOW_CONSUMER: u16 = 4008;
-    pub const UNAUTHENTICATED: u16 = 4401;
-    pub const FORBIDDEN: u16 = 4403;
-    pub const NO_SESSION: u16 = 4404;
-    pub const NO_HELLO: u16 = 4408;
-    pub const TOO_MANY_CONNECTIONS: u16 = 4429;
-}
-
-/// Something for a connection's writer.
-#[derive(Debug, Clone)]
-pub enum Outbound {
-    Text(ByteString),
-    Ping,
-    Pong(bytes::Bytes),
-}
-
-/// Asks a connection to close with a code; the first code wins.
-#[derive(Debug, Default)]
-pub struct CloseSignal {
-    code: AtomicU16,
-    token: CancellationToken,
-}
-
-impl CloseSignal {
-    pub fn close(&self, code: u16) {
-        if self
-            .code
-            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
-            self.token.cancel();
-        }
-    }
-
-    pub fn code(&self) -> Option<u16> {
-        match self.code.load(Ordering::SeqCst) {
-            0 => None,
-            c => Some(c),
-        }
-    }
-
-    pub async fn closed(&self) {
-        self.token.cancelled().await
-    }
-}
-
-/// What a room and the hub hold of a connection.
-#[derive(Debug, Clone)]
-pub struct ConnHandle {
-    pub id: u64,
-    pub user_id: String,
-    /// The sign-in token the connection said hello with.
-    pub token_id: String,
-    pub session_id: String,
-    /// What the connection was admitted to see; re-checked when the user's roles change.
-    pub viewer: Arc<Viewer>,
-    pub tx: mpsc::Sender<Outbound>,
-    pub close: Arc<CloseSignal>,
-}
-
-impl ConnHandle {
-    /// Queues a message without waiting; a full queue closes the connection (4008).
-    pub fn offer(&self, msg: Outbound, metrics: &LiveMetrics) -> bool {
-        match self.tx.try_send(msg) {
-            Ok(()) => {
-                metrics.messages_out.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                metrics.slow_closes.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(conn = self.id, user = %self.user_id, "queue full: closing with 4008");
-                self.close.close(close_code::SLOW_CONSUMER);
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 }
@@ -273,14 +187,6 @@ impl Hub {
         }
     }
 
-    pub fn committed(&self, event: &Committed) {
-        self.deliver(Note::Event {
-            session_id: event.session_id.clone(),
-            seq: event.seq,
-            event: Some(event.clone()),
-        });
-    }
-
     /// Asks every local room to re-read what it may have missed (after the notification
     /// connection was lost).
     pub fn resync_all(&self) {
@@ -350,10 +256,11 @@ impl Hub {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let instance = self.instance_id.clone();
-        if let Err(e) = self
-            .db
-            .write(move |conn| crate::db::room::unregister_instance(conn, &instance))
-            .await
+        // The other instances' rooms hear who left (the notes go out with the commit).
+        if let Err(e) = crate::usecase::run(&self.db, move |conn| {
+            crate::usecase::room::unregister_instance(conn, &instance)
+        })
+        .await
         {
             tracing::warn!(error = %e, "could not unregister the instance");
         }
@@ -386,13 +293,24 @@ impl Hub {
                 stale: stale.clone(),
             },
         );
+        let host: Arc<dyn RoomHost> = self.clone();
         self.runtime
-            .spawn(run_room(self.clone(), session_id.to_string(), rx, stale));
+            .spawn(run_room(host, session_id.to_string(), rx, stale));
         tx
+    }
+}
+
+impl RoomHost for Hub {
+    fn db(&self) -> &Db {
+        &self.db
+    }
+
+    fn metrics(&self) -> &LiveMetrics {
+        &self.metrics
     }
 
     /// Called by a room with no connections left: it ends only if nothing is waiting for it.
-    pub(super) fn try_retire_room(&self, session_id: &str, rx: &mpsc::Receiver<RoomMsg>) -> bool {
+    fn try_retire_room(&self, session_id: &str, rx: &mpsc::Receiver<RoomMsg>) -> bool {
         let mut rooms = match self.rooms.lock() {
             Ok(r) => r,
             Err(poisoned) => poisoned.into_inner(),
@@ -408,7 +326,7 @@ impl Hub {
 /// What the user of `conn` may see of its session now (`None`: they may not enter).
 pub async fn current_viewer(db: &Db, conn: &ConnHandle) -> AppResult<Option<Viewer>> {
     let (sid, uid) = (conn.session_id.clone(), conn.user_id.clone());
-    db.read(move |c| crate::db::sessions::current_viewer(c, &sid, &uid))
+    db.read(move |c| crate::usecase::room::current_viewer(c, &sid, &uid))
         .await
 }
 

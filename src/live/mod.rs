@@ -2,12 +2,15 @@
 //!
 //! - `protocol`: parsing client frames and writing server messages (pure).
 //! - `connection`: one task per socket (reader) plus a writer with a bounded queue.
-//! - `hub` / `room`: per instance, one task per session that delivers events in `seq` order.
-//! - `commands`: applying commands in one transaction each.
+//! - `conn`: a connection's handle, queue and close codes.
+//! - `hub` / `room`: per instance, one task per session that delivers events in `seq` order;
+//!   a room knows the hub only as its `RoomHost`.
+//! - `commands`: translating each command into its use case (`usecase::room`, `usecase::votes`).
 //! - `bus`: how commits reach other instances (PostgreSQL LISTEN/NOTIFY) and heartbeats.
 
 pub mod bus;
 pub mod commands;
+pub mod conn;
 pub mod connection;
 pub mod hub;
 pub mod metrics;

@@ -12,10 +12,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use bytestring::ByteString;
 use tokio::sync::{mpsc, oneshot};
 
-use super::hub::{ConnHandle, Hub, Note, Outbound, close_code};
+use super::conn::{ConnHandle, Outbound, close_code};
+use super::metrics::LiveMetrics;
 use super::protocol;
+use crate::db::Db;
 use crate::db::room::{self as room_db, Committed};
 use crate::domain::room_visibility::Viewer;
+use crate::note::Note;
+
+/// What a room needs of the instance that runs it.
+pub trait RoomHost: Send + Sync + 'static {
+    fn db(&self) -> &Db;
+    fn metrics(&self) -> &LiveMetrics;
+    /// Called by a room with no connections left: whether it may end (nothing is waiting for
+    /// it; it is then no longer reachable).
+    fn try_retire_room(&self, session_id: &str, rx: &mpsc::Receiver<RoomMsg>) -> bool;
+}
 
 pub enum RoomMsg {
     Join {
@@ -43,7 +55,7 @@ struct Member {
 }
 
 struct Room {
-    hub: Arc<Hub>,
+    hub: Arc<dyn RoomHost>,
     session_id: String,
     /// The last `seq` delivered to the connections; `None` until read from the database.
     delivered: Option<i64>,
@@ -59,7 +71,7 @@ struct Room {
 }
 
 pub async fn run_room(
-    hub: Arc<Hub>,
+    hub: Arc<dyn RoomHost>,
     session_id: String,
     mut rx: mpsc::Receiver<RoomMsg>,
     stale: Arc<AtomicBool>,
@@ -107,7 +119,7 @@ impl Room {
                     let held = member.catching_up.take().unwrap_or_default();
                     let mut alive = true;
                     for text in held {
-                        if !member.conn.offer(Outbound::Text(text), &self.hub.metrics) {
+                        if !member.conn.offer(Outbound::Text(text), self.hub.metrics()) {
                             alive = false;
                             break;
                         }
@@ -136,8 +148,8 @@ impl Room {
                     None => {
                         let v = vote_id.clone();
                         self.hub
-                            .db
-                            .read(move |c| room_db::ballot_count(c, &v))
+                            .db()
+                            .read(move |c| room_db::votes::ballot_count(c, &v))
                             .await
                             .ok()
                     }
@@ -176,7 +188,12 @@ impl Room {
         let sid = self.session_id.clone();
         let last = match upto {
             Some(s) => s,
-            None => match self.hub.db.read(move |c| room_db::last_seq(c, &sid)).await {
+            None => match self
+                .hub
+                .db()
+                .read(move |c| room_db::events::last_seq(c, &sid))
+                .await
+            {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(error = %e, "room could not read its log");
@@ -193,8 +210,8 @@ impl Room {
             let sid = self.session_id.clone();
             let page = self
                 .hub
-                .db
-                .read(move |c| room_db::events_between(c, &sid, delivered, last, PAGE))
+                .db()
+                .read(move |c| room_db::events::events_between(c, &sid, delivered, last, PAGE))
                 .await;
             match page {
                 Ok(events) if !events.is_empty() => {
@@ -226,7 +243,12 @@ impl Room {
             return Some(d.clone());
         }
         let v = vote_id.to_string();
-        match self.hub.db.read(move |c| room_db::vote_by_id(c, &v)).await {
+        match self
+            .hub
+            .db()
+            .read(move |c| room_db::votes::by_id(c, &v))
+            .await
+        {
             Ok(Some(vote)) => {
                 self.vote_dossiers
                     .insert(vote_id.to_string(), vote.dossier_id.clone());
@@ -246,8 +268,8 @@ impl Room {
         let sid = self.session_id.clone();
         let participants = match self
             .hub
-            .db
-            .read(move |c| room_db::participants(c, &sid))
+            .db()
+            .read(move |c| room_db::presence::participants(c, &sid))
             .await
         {
             Ok(p) => p,
@@ -276,7 +298,7 @@ impl Room {
                 .collect();
             key.sort();
             if self.presence_sent.get(&audience) != Some(&key) {
-                let text = protocol::presence(room_db::participants_json(visible));
+                let text = protocol::presence(crate::wire::participants(visible));
                 texts.insert(audience.clone(), ByteString::from(text));
             }
             sent.insert(audience, key);
@@ -305,7 +327,8 @@ impl Room {
     /// Sends each connection the text `text_for` gives its viewer (nothing for `None`); while
     /// a connection replays the log, its messages wait.
     fn send_each(&mut self, text_for: impl Fn(&Viewer) -> Option<ByteString>) {
-        let metrics = self.hub.metrics.clone();
+        let host = self.hub.clone();
+        let metrics = host.metrics();
         self.members.retain(|_, member| {
             let Some(text) = text_for(&member.conn.viewer) else {
                 return true;
@@ -319,7 +342,7 @@ impl Room {
                     held.push(text);
                     true
                 }
-                None => member.conn.offer(Outbound::Text(text), &metrics),
+                None => member.conn.offer(Outbound::Text(text), metrics),
             }
         });
     }

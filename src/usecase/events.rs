@@ -14,7 +14,9 @@ pub enum Event {
         cast: i64,
     },
     /// Someone entered or left a room.
-    PresenceChanged { session_id: String },
+    PresenceChanged {
+        session_id: String,
+    },
     /// A vote closed and its decision was written (decided, no quorum or tied).
     DecisionRecorded {
         decision_id: String,
@@ -50,7 +52,9 @@ pub enum Event {
         dossier_id: String,
         scheduled: bool,
     },
-    SessionClosed { session_id: String },
+    SessionClosed {
+        session_id: String,
+    },
     AttachmentAdded {
         attachment_id: String,
         dossier_id: String,
@@ -60,9 +64,15 @@ pub enum Event {
         dossier_id: String,
     },
     /// A user's board roles changed: their room connections are re-checked.
-    AccessChanged { user_id: String },
+    AccessChanged {
+        user_id: String,
+    },
     /// An account was disabled: its connections close.
-    UserDisabled { user_id: String },
+    UserDisabled {
+        user_id: String,
+    },
     /// A token was revoked (sign-out): the connections opened with it close.
-    TokenRevoked { token_id: String },
+    TokenRevoked {
+        token_id: String,
+    },
 }

@@ -12,6 +12,9 @@
 
 pub mod effects;
 pub mod events;
+pub mod room;
+pub mod sessions;
+pub mod votes;
 
 pub use events::Event;
 

@@ -12,6 +12,7 @@ mod attachments;
 mod audit;
 mod bad_input;
 mod boards;
+mod capabilities;
 mod cli;
 mod deidentify;
 mod dossiers;

@@ -1,0 +1,378 @@
+//! What each person may do in a live room and on a session's agenda (chair, voter), beside
+//! `access.rs`: the room's permission rules as pure functions. A refusal carries the words the
+//! caller sees.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::dossier::{DossierStatus, Transition};
+use super::room::{RoomRole, SessionStatus};
+
+/// Why a room or agenda action is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomRefusal {
+    /// The session is closed: it takes no more writes (409).
+    SessionClosed,
+    /// Closing a session twice (409).
+    SessionAlreadyClosed,
+    /// The caller's board role was taken away since they joined (403).
+    NoLongerTakesPart,
+    /// Only the chair may do this (403); the wording names the place it is asked from.
+    NotChair(ChairPlace),
+    /// Only members and coordinators vote (403).
+    NotVoter,
+    /// The dossier is not on this session's agenda (404).
+    NotOnAgenda,
+    /// A vote opens only on a scheduled dossier (409).
+    NotScheduled(DossierStatus),
+    /// A dossier has one open vote at a time (409).
+    VoteAlreadyOpen,
+    /// Ballots go to an open vote only (409).
+    VoteClosed,
+    /// Closing a vote twice (409).
+    VoteAlreadyClosed,
+    /// The option is not one of the vote's (400 on `option`).
+    UnknownOption,
+    /// The dossier belongs to another board (409).
+    OtherBoard,
+    /// Off the agenda while a vote on it is open (409).
+    VoteOpenOnDossier,
+    /// The dossier's status does not allow this transition (409).
+    Transition(String),
+}
+
+/// Where a chair-only action is asked from: the room, or the session's REST endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChairPlace {
+    Room,
+    Agenda,
+}
+
+impl RoomRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            RoomRefusal::SessionClosed => "the session is closed".into(),
+            RoomRefusal::SessionAlreadyClosed => "the session is already closed".into(),
+            RoomRefusal::NoLongerTakesPart => "you no longer take part in this session".into(),
+            RoomRefusal::NotChair(ChairPlace::Room) => {
+                "only the chair (a coordinator of the board) may do this".into()
+            }
+            RoomRefusal::NotChair(ChairPlace::Agenda) => {
+                "only a coordinator of the board may do this".into()
+            }
+            RoomRefusal::NotVoter => "only members and coordinators of the board vote".into(),
+            RoomRefusal::NotOnAgenda => "dossier on this session's agenda".into(),
+            RoomRefusal::NotScheduled(status) => format!(
+                "a vote can only be opened on a scheduled dossier; this one is {}",
+                status.as_str()
+            ),
+            RoomRefusal::VoteAlreadyOpen => "a vote is already open on this dossier".into(),
+            RoomRefusal::VoteClosed => "this vote is closed".into(),
+            RoomRefusal::VoteAlreadyClosed => "this vote is already closed".into(),
+            RoomRefusal::UnknownOption => "not one of the vote's options".into(),
+            RoomRefusal::OtherBoard => "the dossier was referred to another board".into(),
+            RoomRefusal::VoteOpenOnDossier => {
+                "a vote is open on this dossier; close it first".into()
+            }
+            RoomRefusal::Transition(why) => why.clone(),
+        }
+    }
+}
+
+/// What the caller may do in a room, sent in `welcome` and on sessions so that the pages do
+/// not re-derive the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RoomCan {
+    /// Focus, open and close votes, manage the agenda, close the session.
+    pub chair: bool,
+    /// Cast a ballot.
+    pub vote: bool,
+}
+
+impl RoomCan {
+    pub fn of(role: RoomRole, session: SessionStatus) -> RoomCan {
+        let open = session != SessionStatus::Closed;
+        RoomCan {
+            chair: open && role.can_chair(),
+            vote: open && role.can_vote(),
+        }
+    }
+}
+
+/// What the caller may do with a session, sent on every Session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SessionCan {
+    /// Chair its live room.
+    pub chair: bool,
+    /// Put dossiers on its agenda or take them off.
+    pub manage_agenda: bool,
+    /// Close it for good.
+    pub close: bool,
+}
+
+impl SessionCan {
+    pub fn of(role: RoomRole, session: SessionStatus) -> SessionCan {
+        let chairs = role.can_chair() && session != SessionStatus::Closed;
+        SessionCan {
+            chair: chairs,
+            manage_agenda: chairs,
+            close: chairs,
+        }
+    }
+}
+
+/// Any write in a room: the caller must still take part, and the session must be open.
+pub fn may_write(role: Option<RoomRole>, session: SessionStatus) -> Result<RoomRole, RoomRefusal> {
+    let role = role.ok_or(RoomRefusal::NoLongerTakesPart)?;
+    if session == SessionStatus::Closed {
+        return Err(RoomRefusal::SessionClosed);
+    }
+    Ok(role)
+}
+
+/// Chair-only actions: focus, open and close votes, the agenda, closing the session.
+pub fn must_chair(role: RoomRole, place: ChairPlace) -> Result<(), RoomRefusal> {
+    if role.can_chair() {
+        Ok(())
+    } else {
+        Err(RoomRefusal::NotChair(place))
+    }
+}
+
+/// Focus: the chair, on a dossier of the agenda.
+pub fn may_focus(role: RoomRole, on_agenda: bool) -> Result<(), RoomRefusal> {
+    must_chair(role, ChairPlace::Room)?;
+    if !on_agenda {
+        return Err(RoomRefusal::NotOnAgenda);
+    }
+    Ok(())
+}
+
+/// Opening a vote: the chair, on a scheduled dossier of the agenda with no vote open.
+pub fn may_open_vote(
+    role: RoomRole,
+    on_agenda: bool,
+    dossier: DossierStatus,
+    vote_already_open: bool,
+) -> Result<(), RoomRefusal> {
+    may_focus(role, on_agenda)?;
+    if dossier != DossierStatus::Scheduled {
+        return Err(RoomRefusal::NotScheduled(dossier));
+    }
+    if vote_already_open {
+        return Err(RoomRefusal::VoteAlreadyOpen);
+    }
+    Ok(())
+}
+
+/// Casting (or changing) a ballot: a voter, on an open vote, for one of its options.
+pub fn may_cast(
+    role: RoomRole,
+    vote_open: bool,
+    options: &[String],
+    option: &str,
+) -> Result<(), RoomRefusal> {
+    if !role.can_vote() {
+        return Err(RoomRefusal::NotVoter);
+    }
+    if !vote_open {
+        return Err(RoomRefusal::VoteClosed);
+    }
+    if !options.iter().any(|o| o == option) {
+        return Err(RoomRefusal::UnknownOption);
+    }
+    Ok(())
+}
+
+/// Closing a vote: the chair, once.
+pub fn may_close_vote(role: RoomRole, vote_open: bool) -> Result<(), RoomRefusal> {
+    must_chair(role, ChairPlace::Room)?;
+    if !vote_open {
+        return Err(RoomRefusal::VoteAlreadyClosed);
+    }
+    Ok(())
+}
+
+/// Agenda changes: a coordinator, on a session that is not closed.
+pub fn may_change_agenda(role: RoomRole, session: SessionStatus) -> Result<(), RoomRefusal> {
+    must_chair(role, ChairPlace::Agenda)?;
+    if session == SessionStatus::Closed {
+        return Err(RoomRefusal::SessionClosed);
+    }
+    Ok(())
+}
+
+/// Putting a dossier on the agenda: one of the session's board, that may be scheduled; the
+/// dossier's next status.
+pub fn may_schedule(
+    same_board: bool,
+    dossier: DossierStatus,
+) -> Result<DossierStatus, RoomRefusal> {
+    if !same_board {
+        return Err(RoomRefusal::OtherBoard);
+    }
+    dossier
+        .apply(Transition::Schedule)
+        .map_err(|e| RoomRefusal::Transition(e.to_string()))
+}
+
+/// Taking a dossier off the agenda: not while a vote on it is open. A scheduled dossier goes
+/// back to `submitted`; any other keeps its status (`None`).
+pub fn may_unschedule(
+    vote_open: bool,
+    dossier: DossierStatus,
+) -> Result<Option<DossierStatus>, RoomRefusal> {
+    if vote_open {
+        return Err(RoomRefusal::VoteOpenOnDossier);
+    }
+    Ok(off_agenda(dossier))
+}
+
+/// What becomes of a dossier taken off an agenda: a scheduled one goes back to `submitted`.
+pub fn off_agenda(dossier: DossierStatus) -> Option<DossierStatus> {
+    dossier.apply(Transition::Unschedule).ok()
+}
+
+/// Closing a session: a coordinator, once.
+pub fn may_close_session(role: RoomRole, session: SessionStatus) -> Result<(), RoomRefusal> {
+    must_chair(role, ChairPlace::Agenda)?;
+    if session == SessionStatus::Closed {
+        return Err(RoomRefusal::SessionAlreadyClosed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DossierStatus::*;
+    use RoomRole::*;
+
+    const ROLES: [RoomRole; 4] = [Coordinator, Member, Referrer, Admin];
+
+    #[test]
+    fn only_coordinators_chair_and_members_vote() {
+        for role in ROLES {
+            let can = RoomCan::of(role, SessionStatus::Live);
+            assert_eq!(can.chair, role == Coordinator);
+            assert_eq!(can.vote, matches!(role, Coordinator | Member));
+            assert_eq!(
+                RoomCan::of(role, SessionStatus::Closed),
+                RoomCan {
+                    chair: false,
+                    vote: false
+                }
+            );
+            assert_eq!(
+                must_chair(role, ChairPlace::Room).is_ok(),
+                role == Coordinator
+            );
+        }
+    }
+
+    #[test]
+    fn writes_need_a_part_and_an_open_session() {
+        assert_eq!(
+            may_write(None, SessionStatus::Live),
+            Err(RoomRefusal::NoLongerTakesPart)
+        );
+        assert_eq!(
+            may_write(Some(Member), SessionStatus::Closed),
+            Err(RoomRefusal::SessionClosed)
+        );
+        assert_eq!(
+            may_write(Some(Referrer), SessionStatus::Planned),
+            Ok(Referrer)
+        );
+    }
+
+    #[test]
+    fn a_vote_opens_on_a_scheduled_dossier_of_the_agenda() {
+        assert_eq!(may_open_vote(Coordinator, true, Scheduled, false), Ok(()));
+        assert_eq!(
+            may_open_vote(Member, true, Scheduled, false),
+            Err(RoomRefusal::NotChair(ChairPlace::Room))
+        );
+        assert_eq!(
+            may_open_vote(Coordinator, false, Scheduled, false),
+            Err(RoomRefusal::NotOnAgenda)
+        );
+        assert_eq!(
+            may_open_vote(Coordinator, true, Decided, false),
+            Err(RoomRefusal::NotScheduled(Decided))
+        );
+        assert_eq!(
+            may_open_vote(Coordinator, true, Scheduled, true),
+            Err(RoomRefusal::VoteAlreadyOpen)
+        );
+        assert!(
+            RoomRefusal::NotScheduled(Submitted)
+                .message()
+                .ends_with("this one is submitted")
+        );
+    }
+
+    #[test]
+    fn ballots_need_a_voter_an_open_vote_and_a_known_option() {
+        let options = vec!["Yes".to_string(), "No".to_string()];
+        assert_eq!(may_cast(Member, true, &options, "Yes"), Ok(()));
+        assert_eq!(
+            may_cast(Referrer, true, &options, "Yes"),
+            Err(RoomRefusal::NotVoter)
+        );
+        assert_eq!(
+            may_cast(Admin, true, &options, "Yes"),
+            Err(RoomRefusal::NotVoter)
+        );
+        assert_eq!(
+            may_cast(Member, false, &options, "Yes"),
+            Err(RoomRefusal::VoteClosed)
+        );
+        assert_eq!(
+            may_cast(Member, true, &options, "Maybe"),
+            Err(RoomRefusal::UnknownOption)
+        );
+    }
+
+    #[test]
+    fn votes_close_once_by_the_chair() {
+        assert_eq!(may_close_vote(Coordinator, true), Ok(()));
+        assert_eq!(
+            may_close_vote(Coordinator, false),
+            Err(RoomRefusal::VoteAlreadyClosed)
+        );
+        assert_eq!(
+            may_close_vote(Member, true),
+            Err(RoomRefusal::NotChair(ChairPlace::Room))
+        );
+    }
+
+    #[test]
+    fn agenda_rules() {
+        assert_eq!(
+            may_change_agenda(Member, SessionStatus::Live),
+            Err(RoomRefusal::NotChair(ChairPlace::Agenda))
+        );
+        assert_eq!(
+            may_change_agenda(Coordinator, SessionStatus::Closed),
+            Err(RoomRefusal::SessionClosed)
+        );
+        assert_eq!(may_schedule(true, Submitted), Ok(Scheduled));
+        assert_eq!(may_schedule(false, Submitted), Err(RoomRefusal::OtherBoard));
+        assert!(matches!(
+            may_schedule(true, Draft),
+            Err(RoomRefusal::Transition(_))
+        ));
+        assert_eq!(may_unschedule(false, Scheduled), Ok(Some(Submitted)));
+        assert_eq!(may_unschedule(false, Decided), Ok(None));
+        assert_eq!(
+            may_unschedule(true, Scheduled),
+            Err(RoomRefusal::VoteOpenOnDossier)
+        );
+        assert_eq!(
+            may_close_session(Coordinator, SessionStatus::Closed),
+            Err(RoomRefusal::SessionAlreadyClosed)
+        );
+        assert_eq!(may_close_session(Coordinator, SessionStatus::Live), Ok(()));
+    }
+}
