@@ -9,12 +9,12 @@
 //! Run: `cargo bench --bench attachments -- [--mib N] [--dir DIR]`
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use common::{arg, setup};
-use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
+use common::process::{RssSampler, ServerProcess, machine, mib};
+use common::{arg, runtime, scratch_dir, setup};
 use futures_util::StreamExt;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -25,14 +25,8 @@ const CHUNK: usize = 8 * 1024 * 1024;
 
 fn main() -> anyhow::Result<()> {
     let size_mib: u64 = arg("--mib").map(|v| v.parse()).transpose()?.unwrap_or(1024);
-    let base = arg("--dir")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = tempfile::tempdir_in(&base)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(size_mib, dir.path()))
+    let dir = scratch_dir()?;
+    runtime()?.block_on(run(size_mib, dir.path()))
 }
 
 /// Bytes that are no known format, written chunk by chunk; returns their SHA-256.

@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Duration;
+use common::process::{RssSampler, ServerProcess, machine, mib};
+use common::{PASSWORD, arg, runtime};
 use consilium::api::User;
-use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
 use consilium::db::schema::{decisions, dossiers, votes};
 use consilium::db::{Db, boards, new_id, sessions, users};
 use consilium::domain::audit::format_time;
@@ -23,15 +24,9 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde_json::json;
 
-const PASSWORD: &str = "bench-password-123";
-const BATCH: usize = 5_000;
+mod common;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+const BATCH: usize = 5_000;
 
 fn main() -> anyhow::Result<()> {
     let n: usize = arg("--decisions")
@@ -41,10 +36,7 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = arg("--database-url")
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(n, dir.path(), &url))
+    runtime()?.block_on(run(n, dir.path(), &url))
 }
 
 async fn run(n: usize, dir: &std::path::Path, url: &str) -> anyhow::Result<()> {

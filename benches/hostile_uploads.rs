@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use common::{arg, setup};
-use consilium::benchkit::{RssSampler, ServerProcess, machine, mib};
+use common::process::{RssSampler, ServerProcess, machine, mib};
+use common::{arg, runtime, scratch_dir, setup};
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
@@ -40,14 +40,8 @@ fn main() -> anyhow::Result<()> {
     let binary = arg("--binary")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_consilium")));
-    let base = arg("--dir")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = tempfile::tempdir_in(&base)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(parallel, size_mib, &shape, &binary, dir.path()))
+    let dir = scratch_dir()?;
+    runtime()?.block_on(run(parallel, size_mib, &shape, &binary, dir.path()))
 }
 
 /// The header of a DICOM file naming its patient, up to (not including) its bulk content.

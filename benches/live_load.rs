@@ -18,13 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use consilium::benchkit::{ServerProcess, machine, mib};
+use common::process::{ServerProcess, machine, mib};
+use common::runtime;
 use futures_util::{SinkExt, StreamExt, stream};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
+
+mod common;
 
 const PASSWORD: &str = "load-test-password";
 
@@ -113,10 +116,7 @@ struct Conn {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(args))
+    runtime()?.block_on(run(args))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

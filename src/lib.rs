@@ -6,7 +6,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod benchkit;
 pub mod cli;
 pub mod config;
 pub mod db;

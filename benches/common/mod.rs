@@ -1,9 +1,11 @@
-//! What the benchmarks that drive the real server share: command-line arguments and the data
-//! every upload needs (an account, a board, a dossier).
+//! What the benchmarks that drive the real server share: command-line arguments, the data
+//! every upload needs (an account, a board, a dossier), and the server process (`process.rs`).
 
 #![allow(dead_code)]
 
-use std::path::Path;
+pub mod process;
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -16,6 +18,21 @@ pub fn arg(name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// A temporary directory under `--dir` (default: the system's), removed when dropped.
+pub fn scratch_dir() -> anyhow::Result<tempfile::TempDir> {
+    let base = arg("--dir")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    Ok(tempfile::tempdir_in(&base)?)
+}
+
+/// The multi-threaded runtime a benchmark's clients run on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// An admin (through the CLI), a board, a referrer and a draft dossier (through the API).

@@ -12,7 +12,7 @@ mod archive;
 pub mod dicom;
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use tempfile::NamedTempFile;
@@ -103,6 +103,20 @@ impl IngestError {
             DicomError::Io(e) => IngestError::Io(e),
         }
     }
+}
+
+/// Reads until `buf` is full or the reader ends; returns how much was read.
+fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 /// How an upload is ingested.

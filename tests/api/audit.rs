@@ -5,8 +5,8 @@ use std::process::Command;
 
 use diesel::RunQueryDsl;
 
+use crate::fixtures::{decide_unanimously, meeting, three_of_three};
 use crate::helpers::{Backend, TestApp, spawn_app};
-use crate::live::{decide_unanimously, meeting, three_of_three};
 use crate::on_both;
 
 on_both!(

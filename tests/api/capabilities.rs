@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::{meeting, three_of_three};
 use crate::helpers::{Backend, TestApp, spawn_app};
-use crate::live::{meeting, three_of_three};
 use crate::on_both;
 use crate::ws::Ws;
 

@@ -4,8 +4,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::fixtures::{Meeting, meeting, open_vote, schedule, submitted_dossier, three_of_three};
 use crate::helpers::{Backend, TestApp, spawn_app};
-use crate::live::{Meeting, meeting, open_vote, schedule, submitted_dossier, three_of_three};
 use crate::on_both;
 use crate::ws::Ws;
 

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::fixtures::{meeting, three_of_three};
 use crate::helpers::{Backend, Options, PASSWORD, spawn_app, spawn_app_with};
-use crate::live::{meeting, three_of_three};
 use crate::on_both;
 use crate::ws::{Ended, Ws};
 

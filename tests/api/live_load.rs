@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::fixtures::{meeting, open_vote, three_of_three};
 use crate::helpers::{Backend, Options, spawn_app, spawn_app_with};
-use crate::live::{meeting, open_vote, three_of_three};
 use crate::on_both;
 use crate::ws::{Ended, Ws};
 

@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::json;
 
+use crate::fixtures::{meeting_with, open_vote, three_of_three};
 use crate::helpers::{Actor, Api, Backend, PASSWORD, fresh_postgres_database, short_id};
-use crate::live::{meeting_with, open_vote, three_of_three};
 use crate::on_both;
 use crate::ws::{Ended, Ws};
 

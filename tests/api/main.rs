@@ -3,6 +3,7 @@
 //! Integration tests: the real server on a random port, driven over HTTP, on SQLite and on
 //! PostgreSQL. One test binary (see helpers.rs).
 
+mod fixtures;
 mod helpers;
 
 mod access;

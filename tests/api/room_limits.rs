@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::fixtures::{meeting, schedule, submitted_dossier, three_of_three};
 use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
-use crate::live::{meeting, schedule, submitted_dossier, three_of_three};
 use crate::on_both;
 use crate::ws::{Ended, Ws};
 

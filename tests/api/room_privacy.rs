@@ -5,8 +5,8 @@
 use consilium::db::audit::{self, AuditRow};
 use serde_json::{Value, json};
 
+use crate::fixtures::{Meeting, meeting, open_vote, schedule, submitted_dossier, three_of_three};
 use crate::helpers::{Actor, Backend, TestApp, spawn_app};
-use crate::live::{Meeting, meeting, open_vote, schedule, submitted_dossier, three_of_three};
 use crate::on_both;
 use crate::ws::Ws;
 

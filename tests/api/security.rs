@@ -10,8 +10,8 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::attachments::Store;
+use crate::fixtures::one_of_one;
 use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
-use crate::live::one_of_one;
 use crate::live_process::{Server, cli_admin, database};
 use crate::s3::S3Server;
 use crate::{on_all_stores, on_both};

@@ -7,6 +7,8 @@
 //! systems and carry private data), then the de-identified data set. A deflated data set is
 //! inflated and written as explicit VR little endian. The profile is in `profile.rs`.
 
+mod encoding;
+mod input;
 mod profile;
 mod stream;
 mod table;
@@ -16,8 +18,10 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use dicom_core::VR;
 use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
 
+use encoding::{Encoding, UNDEFINED};
+use input::Input;
 pub use profile::{Action, Dates, Profile, PseudonymKey};
-use stream::{Encoding, Input, Rewriter, UNDEFINED};
+use stream::Rewriter;
 
 /// What the review shows of a DICOM file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

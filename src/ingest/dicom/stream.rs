@@ -7,16 +7,17 @@
 //! sequence that claims more than the file holds ends the read with an error, it is never
 //! allocated. Sequences and items are written back with undefined lengths (legal in every
 //! transfer syntax), so removing an element inside them needs no length to be recomputed.
+//! Reading and checking is `input.rs`, byte order and headers `encoding.rs`.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 
 use dicom_core::VR;
-use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
 
 use super::DicomError;
+use super::encoding::{Encoding, UNDEFINED, dictionary_vr};
+use super::input::{Header, Input, invalid};
 use super::profile::{Action, Profile};
 
-pub const UNDEFINED: u32 = 0xFFFF_FFFF;
 const ITEM: u32 = 0xFFFE_E000;
 const ITEM_END: u32 = 0xFFFE_E00D;
 const SEQUENCE_END: u32 = 0xFFFE_E0DD;
@@ -26,313 +27,12 @@ pub const MAX_DEPTH: usize = 32;
 /// Values read whole (UIDs and dates to replace, texts for the summary) are at most this long;
 /// a longer one is emptied instead.
 const SMALL_VALUE: u32 = 64 * 1024;
-const COPY_BUFFER: usize = 64 * 1024;
 
 /// Top-level texts the review shows.
 const CHARSET: u32 = 0x0008_0005;
 const MODALITY: u32 = 0x0008_0060;
 const STUDY_DESCRIPTION: u32 = 0x0008_1030;
 const SERIES_DESCRIPTION: u32 = 0x0008_103E;
-
-/// How numbers and value representations are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Encoding {
-    pub explicit: bool,
-    pub big_endian: bool,
-}
-
-impl Encoding {
-    pub const EXPLICIT_LE: Encoding = Encoding {
-        explicit: true,
-        big_endian: false,
-    };
-    pub const IMPLICIT_LE: Encoding = Encoding {
-        explicit: false,
-        big_endian: false,
-    };
-    pub const EXPLICIT_BE: Encoding = Encoding {
-        explicit: true,
-        big_endian: true,
-    };
-
-    fn u16(self, b: [u8; 2]) -> u16 {
-        if self.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        }
-    }
-
-    fn u32(self, b: [u8; 4]) -> u32 {
-        if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
-    }
-
-    fn put_u16(self, v: u16) -> [u8; 2] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    }
-
-    fn put_u32(self, v: u32) -> [u8; 4] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    }
-
-    /// An element header: tag, VR (explicit encodings, not for items) and length.
-    pub fn header(self, tag: u32, vr: Option<VR>, len: u32) -> Vec<u8> {
-        let mut out = Vec::with_capacity(12);
-        out.extend_from_slice(&self.put_u16((tag >> 16) as u16));
-        out.extend_from_slice(&self.put_u16(tag as u16));
-        match vr {
-            Some(vr) if self.explicit && tag >> 16 != 0xFFFE => {
-                out.extend_from_slice(&vr.to_bytes());
-                if has_long_length(vr) {
-                    out.extend_from_slice(&[0, 0]);
-                    out.extend_from_slice(&self.put_u32(len));
-                } else {
-                    // Only values we write ourselves are short here: they fit.
-                    out.extend_from_slice(&self.put_u16(u16::try_from(len).unwrap_or(0)));
-                }
-            }
-            _ => out.extend_from_slice(&self.put_u32(len)),
-        }
-        out
-    }
-}
-
-/// VRs with a 4-byte length (after 2 reserved bytes) in explicit VR encodings.
-fn has_long_length(vr: VR) -> bool {
-    use VR::*;
-    matches!(
-        vr,
-        OB | OD | OF | OL | OV | OW | SQ | SV | UC | UN | UR | UT | UV
-    )
-}
-
-/// The VR the dictionary gives a tag (implicit VR data sets carry none).
-fn dictionary_vr(tag: u32) -> Option<VR> {
-    let tag = dicom_core::Tag((tag >> 16) as u16, tag as u16);
-    let entry = dicom_dictionary_std::StandardDataDictionary.by_tag(tag)?;
-    Some(match entry.vr() {
-        VirtualVr::Exact(vr) => vr,
-        VirtualVr::Xs => VR::US,
-        VirtualVr::Ox | VirtualVr::Px | VirtualVr::Lt => VR::OW,
-        // A kind of VR added to the dictionary later: opaque bytes.
-        _ => VR::OB,
-    })
-}
-
-fn invalid(why: String) -> DicomError {
-    DicomError::Invalid(why)
-}
-
-/// An element, item or delimiter header as read.
-#[derive(Debug, Clone, Copy)]
-pub struct Header {
-    pub tag: u32,
-    /// The explicit VR, if the encoding has one (never for items).
-    pub vr: Option<VR>,
-    pub len: u32,
-    /// Where the header starts.
-    pub at: u64,
-}
-
-/// A reader that counts what it has consumed, with a few bytes that can be put back.
-pub struct Input<R> {
-    inner: R,
-    back: Vec<u8>,
-    pub pos: u64,
-    buffer: Vec<u8>,
-}
-
-impl<R: Read> Read for Input<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = if self.back.is_empty() {
-            self.inner.read(buf)?
-        } else {
-            let n = self.back.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.back[..n]);
-            self.back.drain(..n);
-            n
-        };
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-/// A read error: the client's bytes (400, 413) or the server's disk (500).
-pub fn read_error(e: io::Error) -> DicomError {
-    match e.kind() {
-        io::ErrorKind::FileTooLarge => DicomError::TooLarge(e.to_string()),
-        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
-            DicomError::Invalid(format!("cannot be read: {e}"))
-        }
-        _ => DicomError::Io(e),
-    }
-}
-
-impl<R: Read> Input<R> {
-    pub fn new(inner: R, pos: u64) -> Input<R> {
-        Input {
-            inner,
-            back: Vec::new(),
-            pos,
-            buffer: Vec::new(),
-        }
-    }
-
-    /// Puts bytes back, to be read again first.
-    pub fn unread(&mut self, bytes: &[u8]) {
-        let mut back = bytes.to_vec();
-        back.extend_from_slice(&self.back);
-        self.back = back;
-        self.pos -= bytes.len() as u64;
-    }
-
-    /// Reads until `buf` is full or the input ends; returns how much was read.
-    pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, DicomError> {
-        let mut got = 0;
-        while got < buf.len() {
-            match self.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(read_error(e)),
-            }
-        }
-        Ok(got)
-    }
-
-    fn exact<const N: usize>(&mut self, at: u64) -> Result<[u8; N], DicomError> {
-        let mut buf = [0u8; N];
-        if self.fill(&mut buf)? < N {
-            return Err(invalid(format!(
-                "the file ends inside the element header at byte {at}"
-            )));
-        }
-        Ok(buf)
-    }
-
-    /// The next header; `None` at the end of the input when that is allowed there.
-    pub fn header(
-        &mut self,
-        enc: Encoding,
-        end_allowed: bool,
-    ) -> Result<Option<Header>, DicomError> {
-        let at = self.pos;
-        let mut tag = [0u8; 4];
-        match self.fill(&mut tag)? {
-            0 if end_allowed => return Ok(None),
-            4 => {}
-            _ => {
-                return Err(invalid(format!(
-                    "the file ends inside an element or item at byte {at}"
-                )));
-            }
-        }
-        let tag = u32::from(enc.u16([tag[0], tag[1]])) << 16 | u32::from(enc.u16([tag[2], tag[3]]));
-        if tag >> 16 == 0xFFFE || !enc.explicit {
-            let len = enc.u32(self.exact(at)?);
-            return Ok(Some(Header {
-                tag,
-                vr: None,
-                len,
-                at,
-            }));
-        }
-        let code: [u8; 2] = self.exact(at)?;
-        let vr = VR::from_binary(code).ok_or_else(|| {
-            invalid(format!(
-                "unknown value representation {:?} at byte {at}",
-                String::from_utf8_lossy(&code)
-            ))
-        })?;
-        let len = if has_long_length(vr) {
-            let _reserved: [u8; 2] = self.exact(at)?;
-            enc.u32(self.exact(at)?)
-        } else {
-            u32::from(enc.u16(self.exact(at)?))
-        };
-        Ok(Some(Header {
-            tag,
-            vr: Some(vr),
-            len,
-            at,
-        }))
-    }
-
-    fn truncated(&self, len: u64, at: u64) -> DicomError {
-        invalid(format!(
-            "an element at byte {at} claims {len} bytes; the file ends before"
-        ))
-    }
-
-    /// Skips `len` bytes that must be there.
-    pub fn skip(&mut self, len: u64, at: u64) -> Result<(), DicomError> {
-        self.pass(len, at, None::<&mut io::Sink>)
-    }
-
-    /// Copies `len` bytes that must be there.
-    pub fn copy(&mut self, len: u64, at: u64, out: &mut impl Write) -> Result<(), DicomError> {
-        self.pass(len, at, Some(out))
-    }
-
-    fn pass<W: Write>(
-        &mut self,
-        len: u64,
-        at: u64,
-        mut out: Option<&mut W>,
-    ) -> Result<(), DicomError> {
-        if self.buffer.is_empty() {
-            self.buffer = vec![0u8; COPY_BUFFER];
-        }
-        let mut buffer = std::mem::take(&mut self.buffer);
-        let mut left = len;
-        let result = loop {
-            if left == 0 {
-                break Ok(());
-            }
-            let want = usize::try_from(left.min(COPY_BUFFER as u64)).unwrap_or(COPY_BUFFER);
-            let got = match self.fill(&mut buffer[..want]) {
-                Ok(got) => got,
-                Err(e) => break Err(e),
-            };
-            if let Some(out) = out.as_mut()
-                && let Err(e) = out.write_all(&buffer[..got])
-            {
-                break Err(DicomError::Io(e));
-            }
-            left -= got as u64;
-            if got < want {
-                break Err(self.truncated(len, at));
-            }
-        };
-        self.buffer = buffer;
-        result
-    }
-
-    /// A value of `len` bytes read whole, or `None` (skipped) when longer than `cap`.
-    pub fn value(&mut self, len: u32, cap: u32, at: u64) -> Result<Option<Vec<u8>>, DicomError> {
-        if len > cap {
-            self.skip(u64::from(len), at)?;
-            return Ok(None);
-        }
-        let mut value = vec![0u8; len as usize];
-        if self.fill(&mut value)? < value.len() {
-            return Err(self.truncated(u64::from(len), at));
-        }
-        Ok(Some(value))
-    }
-}
 
 /// Where a data set ends.
 #[derive(Debug, Clone, Copy)]
@@ -432,16 +132,10 @@ impl<'p, R: Read, W: Write> Rewriter<'p, R, W> {
         };
         let mut added = added.into_iter().peekable();
         loop {
-            if let End::At(limit) = end {
-                if self.input.pos == limit {
-                    break;
-                }
-                if self.input.pos > limit {
-                    return Err(invalid(format!(
-                        "an item ends past its declared length at byte {}",
-                        self.input.pos
-                    )));
-                }
+            if let End::At(limit) = end
+                && self.input.reached(limit, "an item")?
+            {
+                break;
             }
             let Some(h) = self.input.header(self.enc, matches!(end, End::Input))? else {
                 break;
@@ -520,16 +214,10 @@ impl<'p, R: Read, W: Write> Rewriter<'p, R, W> {
         self.depth += 1;
         let end = (h.len != UNDEFINED).then(|| self.input.pos + u64::from(h.len));
         loop {
-            if let Some(end) = end {
-                if self.input.pos == end {
-                    break;
-                }
-                if self.input.pos > end {
-                    return Err(invalid(format!(
-                        "a sequence ends past its declared length at byte {}",
-                        self.input.pos
-                    )));
-                }
+            if let Some(end) = end
+                && self.input.reached(end, "a sequence")?
+            {
+                break;
             }
             let Some(item) = self.input.header(self.enc, false)? else {
                 break;

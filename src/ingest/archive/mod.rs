@@ -8,10 +8,16 @@
 //! memory); the entries of an upload (nested archives included) are counted; each entry's
 //! declared size is charged to the upload's unpacking budget before a byte of it is inflated,
 //! and an entry that inflates to more than it declared is refused.
+//!
+//! Here the archive is rewritten entry by entry; `entry.rs` looks at one entry's content and
+//! decides what it is, `directory.rs` bounds the reading of the list of entries.
+
+mod directory;
+mod entry;
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -19,19 +25,13 @@ use tempfile::NamedTempFile;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::{DicomInfo, IngestError, Ingested, Options, dicom};
-use crate::domain::sniff::{ContentScan, SNIFF_BYTES, Sniffed, sniff};
+use super::{DicomInfo, IngestError, Ingested, Options};
+use directory::{MAX_DIRECTORY_BYTES, Metered, check_declared_entries};
+use entry::{Verdict, look_at, shown};
 
 /// Entries this large or larger are written with zip64 headers (a rewritten DICOM file can be
 /// a little longer than the original).
 const LARGE_ENTRY: u64 = 1 << 31;
-const CHUNK: usize = 64 * 1024;
-/// Bytes the zip reader may read to learn an archive's list of entries (its central directory
-/// and end records). It holds the list in memory, a few hundred bytes an entry: this bounds that
-/// memory, and leaves room for 50,000 entries with paths of 250 characters.
-const MAX_DIRECTORY_BYTES: u64 = 16 * 1024 * 1024;
-/// Where a zip end record can be: its 22 bytes and a comment of at most 65,535.
-const END_RECORD_WINDOW: u64 = 22 + 0xFFFF;
 
 /// What one upload has unpacked so far.
 struct Budget {
@@ -62,32 +62,6 @@ fn unreadable(e: zip::result::ZipError) -> IngestError {
 
 fn write_failed(e: zip::result::ZipError) -> IngestError {
     IngestError::Io(io::Error::other(e))
-}
-
-/// An entry's name as shown in a message: no control characters, not too long.
-fn shown(name: &str) -> String {
-    let clean: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
-    format!("{clean:?}")
-}
-
-/// A read error inside entry `name`: the client's bytes (400) or the server's disk (500).
-fn entry_error(name: &str, e: io::Error) -> IngestError {
-    match e.kind() {
-        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
-            IngestError::Invalid(format!("entry {} cannot be read: {e}", shown(name)))
-        }
-        _ => IngestError::Io(e),
-    }
-}
-
-/// What to do with an entry once its content has been looked at.
-enum Verdict {
-    /// Copy it from the original archive, compressed as it is.
-    Copy,
-    /// Already written, de-identified.
-    Written(dicom::Deidentified),
-    /// A zip archive, extracted here, to open in turn.
-    Nested(NamedTempFile),
 }
 
 fn rewrite(
@@ -206,200 +180,6 @@ fn copy_raw<R: Read + Seek, W: Write + Seek>(
 ) -> Result<(), IngestError> {
     let entry = archive.by_index_raw(i).map_err(unreadable)?;
     writer.raw_copy_file(entry).map_err(write_failed)
-}
-
-/// Inflates entry `i` (never more than it declared) and decides what it is by its content.
-#[allow(clippy::too_many_arguments)]
-fn look_at<R: Read + Seek, W: Write + Seek>(
-    archive: &mut ZipArchive<R>,
-    writer: &mut ZipWriter<W>,
-    i: usize,
-    name: &str,
-    declared: u64,
-    options: &Options,
-    budget_left: u64,
-    tmp_dir: &Path,
-    depth: usize,
-) -> Result<Verdict, IngestError> {
-    let entry = archive
-        .by_index(i)
-        .map_err(|e| IngestError::Invalid(format!("entry {} cannot be read: {e}", shown(name))))?;
-    let mut reader = Capped {
-        inner: entry,
-        left: declared,
-    };
-    let mut head = vec![0u8; SNIFF_BYTES];
-    let got = fill(&mut reader, &mut head).map_err(|e| entry_error(name, e))?;
-    head.truncate(got);
-    match sniff(&head) {
-        Sniffed::Dicom => {
-            let options_for_entry = SimpleFileOptions::default()
-                .compression_method(CompressionMethod::Deflated)
-                .large_file(declared >= LARGE_ENTRY);
-            writer
-                .start_file(name, options_for_entry)
-                .map_err(write_failed)?;
-            let done = dicom::deidentify(
-                Cursor::new(head).chain(reader),
-                &mut *writer,
-                &options.profile,
-                budget_left,
-            )
-            .map_err(|e| IngestError::dicom(&format!("entry {}", shown(name)), e))?;
-            Ok(Verdict::Written(done))
-        }
-        Sniffed::Zip if depth >= options.limits.max_archive_depth => {
-            Err(IngestError::Invalid(format!(
-                "entry {} is a zip archive nested {} levels deep; at most {} levels \
-                 of archives are opened",
-                shown(name),
-                depth + 1,
-                options.limits.max_archive_depth
-            )))
-        }
-        Sniffed::Zip => {
-            let mut extracted = NamedTempFile::new_in(tmp_dir)?;
-            {
-                let mut to = BufWriter::new(extracted.as_file_mut());
-                to.write_all(&head)?;
-                let mut chunk = vec![0u8; CHUNK];
-                loop {
-                    let n = reader.read(&mut chunk).map_err(|e| entry_error(name, e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    to.write_all(&chunk[..n])?;
-                }
-                to.flush()?;
-            }
-            Ok(Verdict::Nested(extracted))
-        }
-        Sniffed::Refused(refusal) => Err(IngestError::Invalid(format!(
-            "entry {} {}",
-            shown(name),
-            refusal.reason()
-        ))),
-        Sniffed::Other => {
-            let mut scan = ContentScan::new();
-            scan.feed(&head);
-            let mut chunk = vec![0u8; CHUNK];
-            loop {
-                let n = reader.read(&mut chunk).map_err(|e| entry_error(name, e))?;
-                if n == 0 {
-                    break;
-                }
-                scan.feed(&chunk[..n]);
-            }
-            match scan.finish() {
-                Some(hidden) => Err(IngestError::Invalid(format!(
-                    "entry {} {}",
-                    shown(name),
-                    hidden.reason()
-                ))),
-                None => Ok(Verdict::Copy),
-            }
-        }
-    }
-}
-
-/// Refuses an archive whose end record declares more entries than an upload may hold, before
-/// the zip reader reads its list. Every plausible end record near the end is checked, whichever
-/// the reader ends up using (the zip64 count, when there is one, is bounded by
-/// [`MAX_DIRECTORY_BYTES`] instead).
-fn check_declared_entries(file: &mut File, max_entries: usize) -> Result<(), IngestError> {
-    let len = file.metadata()?.len();
-    let window = len.min(END_RECORD_WINDOW);
-    file.seek(SeekFrom::Start(len - window))?;
-    let mut tail = Vec::with_capacity(usize::try_from(window).unwrap_or(0));
-    Read::by_ref(file).take(window).read_to_end(&mut tail)?;
-    file.rewind()?;
-    for p in memchr::memmem::find_iter(&tail, b"PK\x05\x06") {
-        let Some(record) = tail.get(p..p + 22) else {
-            continue;
-        };
-        let entries = u16::from_le_bytes([record[10], record[11]]);
-        if entries != 0xFFFF && usize::from(entries) > max_entries {
-            return Err(IngestError::TooLarge(format!(
-                "file: the archive holds {entries} entries; at most {max_entries} are accepted"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A reader that may read at most so many bytes, then fails with `FileTooLarge`; `None`: no
-/// limit (any more).
-struct Metered<R> {
-    inner: R,
-    left: Rc<Cell<Option<u64>>>,
-}
-
-impl<R: Read> Read for Metered<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(left) = self.left.get() {
-            let Some(left) = left.checked_sub(n as u64) else {
-                return Err(io::Error::new(
-                    io::ErrorKind::FileTooLarge,
-                    format!(
-                        "the archive's list of entries is larger than {MAX_DIRECTORY_BYTES} bytes"
-                    ),
-                ));
-            };
-            self.left.set(Some(left));
-        }
-        Ok(n)
-    }
-}
-
-impl<R: Seek> Seek for Metered<R> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.inner.seek(pos)
-    }
-}
-
-/// Reads until `buf` is full or the reader ends.
-fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
-/// An entry's bytes, at most as many as it declared.
-struct Capped<R> {
-    inner: R,
-    left: u64,
-}
-
-impl<R: Read> Read for Capped<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if self.left == 0 {
-            let mut one = [0u8; 1];
-            return match self.inner.read(&mut one)? {
-                0 => Ok(0),
-                _ => Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "it holds more bytes than its header declares",
-                )),
-            };
-        }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        self.left -= n as u64;
-        Ok(n)
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Shared pieces of the benchmarks in `benches/`: the real server as a child process and its
-//! memory measured from `/proc`.
+//! The real server as a child process and its memory measured from `/proc`, for the
+//! benchmarks in `benches/`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

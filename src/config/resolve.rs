@@ -1,0 +1,210 @@
+//! From settings to a [`Config`]: every value checked (the messages name the environment
+//! variable), every default filled in, the secret loaded.
+
+use std::fs;
+
+use anyhow::{Context, bail};
+
+use super::secret::{MIN_SECRET_BYTES, load_or_create_secret};
+use super::{Config, IngestConfig, Settings};
+
+impl Config {
+    /// Fills in defaults from the settings and the environment's `CONSILIUM_JWT_SECRET`.
+    pub fn resolve(settings: &Settings) -> anyhow::Result<Config> {
+        let secret_env = std::env::var("CONSILIUM_JWT_SECRET").ok();
+        Config::resolve_with_secret(settings, secret_env.as_deref())
+    }
+
+    pub fn resolve_with_secret(
+        settings: &Settings,
+        secret: Option<&str>,
+    ) -> anyhow::Result<Config> {
+        if settings.token_ttl_secs == 0 {
+            bail!("CONSILIUM_TOKEN_TTL_SECS must be at least 1");
+        }
+        if settings.max_upload_bytes == 0 {
+            bail!("CONSILIUM_MAX_UPLOAD_BYTES must be at least 1");
+        }
+        if !(1..=1_000_000).contains(&settings.live_queue_capacity) {
+            bail!("CONSILIUM_LIVE_QUEUE_CAPACITY must be between 1 and 1000000");
+        }
+        if !(settings.live_commands_per_sec > 0.0 && settings.live_commands_per_sec.is_finite()) {
+            bail!("CONSILIUM_LIVE_COMMANDS_PER_SEC must be a positive number");
+        }
+        if !(1..=10_000).contains(&settings.max_live_connections_per_user) {
+            bail!("CONSILIUM_MAX_LIVE_CONNECTIONS_PER_USER must be between 1 and 10000");
+        }
+        if settings
+            .db_pool_size
+            .is_some_and(|n| !(1..=1000).contains(&n))
+        {
+            bail!("CONSILIUM_DB_POOL_SIZE must be between 1 and 1000");
+        }
+        if !(1..=86_400).contains(&settings.body_idle_timeout_secs) {
+            bail!("CONSILIUM_BODY_IDLE_TIMEOUT_SECS must be between 1 and 86400");
+        }
+        if settings
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace()))
+        {
+            bail!("CONSILIUM_METRICS_TOKEN must be at least 16 characters, without spaces");
+        }
+        if !(1..=64).contains(&settings.deidentify_concurrency) {
+            bail!("CONSILIUM_DEIDENTIFY_CONCURRENCY must be between 1 and 64");
+        }
+        if settings.max_unpacked_bytes == 0 || settings.max_archive_entries == 0 {
+            bail!(
+                "CONSILIUM_MAX_UNPACKED_BYTES and CONSILIUM_MAX_ARCHIVE_ENTRIES must be at least 1"
+            );
+        }
+        let dates = match settings.dicom_dates.parse() {
+            Ok(crate::ingest::Dates::Shift { .. }) if settings.dicom_date_shift_max_days == 0 => {
+                bail!("CONSILIUM_DICOM_DATE_SHIFT_MAX_DAYS must be at least 1")
+            }
+            Ok(crate::ingest::Dates::Shift { .. }) => crate::ingest::Dates::Shift {
+                max_days: settings.dicom_date_shift_max_days,
+            },
+            Ok(keep) => keep,
+            Err(e) => bail!("CONSILIUM_DICOM_DATES: {e}"),
+        };
+        let data_dir = settings.data_dir.clone();
+        fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
+        let database_url = settings
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("consilium.db").display()));
+        let object_store_url = settings
+            .object_store_url
+            .clone()
+            .unwrap_or_else(|| format!("file://{}", data_dir.join("objects").display()));
+        let jwt_secret = match secret {
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                bail!("CONSILIUM_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+            }
+            Some(s) => s.as_bytes().to_vec(),
+            None => load_or_create_secret(&data_dir)?,
+        };
+        let pseudonym_key = crate::ingest::PseudonymKey::from_secret(&jwt_secret);
+        Ok(Config {
+            bind: settings.bind,
+            data_dir,
+            database_url,
+            object_store_url,
+            jwt_secret,
+            token_ttl_secs: settings.token_ttl_secs,
+            max_upload_bytes: settings.max_upload_bytes,
+            live_queue_capacity: settings.live_queue_capacity,
+            live_commands_per_sec: settings.live_commands_per_sec,
+            max_live_connections_per_user: settings.max_live_connections_per_user,
+            db_pool_size: settings.db_pool_size,
+            login_limits: crate::auth::throttle::Limits {
+                per_account: settings.login_max_per_account,
+                per_address: settings.login_max_per_address,
+                window: std::time::Duration::from_secs(settings.login_window_secs),
+            },
+            trust_forwarded: settings.trust_forwarded,
+            s3: crate::storage::S3Settings::from_env(),
+            cors_origins: parse_origins(&settings.cors_origins)?,
+            body_idle_timeout: std::time::Duration::from_secs(settings.body_idle_timeout_secs),
+            metrics_bind: settings.metrics_bind,
+            metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+            ingest: IngestConfig {
+                limits: crate::ingest::Limits {
+                    max_entries: settings.max_archive_entries,
+                    max_unpacked_bytes: settings.max_unpacked_bytes,
+                    ..crate::ingest::Limits::default()
+                },
+                dates,
+                key: pseudonym_key,
+                concurrency: settings.deidentify_concurrency,
+                queue_wait: std::time::Duration::from_secs(settings.deidentify_queue_secs),
+            },
+        })
+    }
+}
+
+/// Exact origins, `scheme://host[:port]` each; a wildcard is refused (tokens are bearer
+/// credentials: any page allowed here can use a stolen one).
+fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let valid = (o.starts_with("https://") || o.starts_with("http://"))
+                && !o.ends_with('/')
+                && !o.contains('*')
+                && o.split("://")
+                    .nth(1)
+                    .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+            if valid {
+                Ok(o.to_string())
+            } else {
+                bail!("CONSILIUM_CORS_ORIGINS: {o:?} is not an origin like https://host[:port]")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::secret::SECRET_FILE;
+
+    fn settings_in(data_dir: &std::path::Path) -> Settings {
+        Settings {
+            data_dir: data_dir.to_path_buf(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn defaults_live_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings_in(dir.path());
+        let config = Config::resolve_with_secret(&settings, None).unwrap();
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(config.database_url.ends_with("consilium.db"));
+        assert!(config.object_store_url.starts_with("file://"));
+        let secret_path = dir.path().join(SECRET_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&secret_path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The secret is kept across starts.
+        let again = Config::resolve_with_secret(&settings, None).unwrap();
+        assert_eq!(config.jwt_secret, again.jwt_secret);
+        assert!(
+            !format!("{config:?}")
+                .contains(&String::from_utf8_lossy(&config.jwt_secret).to_string())
+        );
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings_in(dir.path());
+        assert!(Config::resolve_with_secret(&settings, Some("short")).is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_exact() {
+        assert_eq!(parse_origins("").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            parse_origins("https://a.example, http://127.0.0.1:3000").unwrap(),
+            vec!["https://a.example", "http://127.0.0.1:3000"]
+        );
+        for bad in [
+            "*",
+            "https://*.example",
+            "a.example",
+            "https://a.example/",
+            "ftp://x",
+        ] {
+            assert!(parse_origins(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The settings as given: flags and environment variables, each flag overriding its variable,
+//! with the defaults that run on a fresh machine. `resolve.rs` checks them and fills in the rest.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The settings every command shares. Each flag overrides its environment variable.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Listen address; port 0 picks a free port.
+    #[arg(
+        long,
+        env = "CONSILIUM_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+    /// Where the default database, objects and generated secret live.
+    #[arg(
+        long,
+        env = "CONSILIUM_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…` (default: `sqlite://<data dir>/consilium.db`).
+    #[arg(long, env = "CONSILIUM_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// `file://DIR`, `memory://` or `s3://BUCKET` (default: `file://<data dir>/objects`).
+    #[arg(long, env = "CONSILIUM_OBJECT_STORE_URL", global = true)]
+    pub object_store_url: Option<String>,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(
+        long,
+        env = "CONSILIUM_TOKEN_TTL_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub token_ttl_secs: u64,
+    /// Largest attachment accepted, in bytes.
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_UPLOAD_BYTES",
+        default_value_t = 4_294_967_296,
+        global = true
+    )]
+    pub max_upload_bytes: u64,
+    /// Messages a live-room connection may have waiting before it is closed with 4008.
+    #[arg(
+        long,
+        env = "CONSILIUM_LIVE_QUEUE_CAPACITY",
+        default_value_t = 256,
+        global = true
+    )]
+    pub live_queue_capacity: usize,
+    /// Commands per second one live-room connection may send (bursts of twice that).
+    #[arg(
+        long,
+        env = "CONSILIUM_LIVE_COMMANDS_PER_SEC",
+        default_value_t = 20.0,
+        global = true
+    )]
+    pub live_commands_per_sec: f64,
+    /// Open live-room connections one user may have on one instance; more are refused (4429).
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_LIVE_CONNECTIONS_PER_USER",
+        default_value_t = 8,
+        global = true
+    )]
+    pub max_live_connections_per_user: usize,
+    /// Database connections per instance (default: 8 on SQLite, 16 on PostgreSQL).
+    #[arg(long, env = "CONSILIUM_DB_POOL_SIZE", global = true)]
+    pub db_pool_size: Option<u32>,
+    /// Failed sign-ins are counted over this many seconds.
+    #[arg(
+        long,
+        env = "CONSILIUM_LOGIN_WINDOW_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub login_window_secs: u64,
+    /// Failed sign-ins allowed per account within the window.
+    #[arg(
+        long,
+        env = "CONSILIUM_LOGIN_MAX_PER_ACCOUNT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub login_max_per_account: usize,
+    /// Failed sign-ins allowed per client address within the window.
+    #[arg(
+        long,
+        env = "CONSILIUM_LOGIN_MAX_PER_ADDRESS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub login_max_per_address: usize,
+    /// Take the client address from X-Forwarded-For / Forwarded (only behind a trusted proxy).
+    #[arg(
+        long,
+        env = "CONSILIUM_TRUST_FORWARDED",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_forwarded: bool,
+    /// Web origins (comma-separated, e.g. `https://portal.chu.example`) whose pages may call
+    /// the API from a browser. Empty: no cross-origin access at all.
+    #[arg(
+        long,
+        env = "CONSILIUM_CORS_ORIGINS",
+        default_value = "",
+        global = true
+    )]
+    pub cors_origins: String,
+    /// Seconds the server waits for the next bytes of a request body before it gives up (408).
+    #[arg(
+        long,
+        env = "CONSILIUM_BODY_IDLE_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub body_idle_timeout_secs: u64,
+    /// A separate listen address serving only `/metrics`, without a token (for the internal
+    /// network), e.g. `127.0.0.1:9464`.
+    #[arg(long, env = "CONSILIUM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+    /// A bearer token (at least 16 characters) that opens `/metrics` on the main listener.
+    #[arg(
+        long,
+        env = "CONSILIUM_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+    /// De-identifications (DICOM files, zip archives) that run at once; more uploads wait for
+    /// a turn. Bounds the CPU, memory and spool disk they use together.
+    #[arg(
+        long,
+        env = "CONSILIUM_DEIDENTIFY_CONCURRENCY",
+        default_value_t = 2,
+        global = true
+    )]
+    pub deidentify_concurrency: usize,
+    /// Seconds an upload waits for a de-identification turn before it is answered 503.
+    #[arg(
+        long,
+        env = "CONSILIUM_DEIDENTIFY_QUEUE_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub deidentify_queue_secs: u64,
+    /// Bytes one upload may unpack to (zip entries, nested archives, deflated DICOM).
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_UNPACKED_BYTES",
+        default_value_t = 17_179_869_184,
+        global = true
+    )]
+    pub max_unpacked_bytes: u64,
+    /// Entries one zip upload may hold, nested archives included.
+    #[arg(
+        long,
+        env = "CONSILIUM_MAX_ARCHIVE_ENTRIES",
+        default_value_t = 50_000,
+        global = true
+    )]
+    pub max_archive_entries: usize,
+    /// DICOM dates: `keep` them, or `shift` them back by the same number of days (1 to
+    /// CONSILIUM_DICOM_DATE_SHIFT_MAX_DAYS) for every upload of a dossier.
+    #[arg(
+        long,
+        env = "CONSILIUM_DICOM_DATES",
+        default_value = "keep",
+        global = true
+    )]
+    pub dicom_dates: String,
+    /// The largest shift of DICOM dates, in days, when they are shifted.
+    #[arg(
+        long,
+        env = "CONSILIUM_DICOM_DATE_SHIFT_MAX_DAYS",
+        default_value_t = 365,
+        global = true
+    )]
+    pub dicom_date_shift_max_days: u16,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            object_store_url: None,
+            token_ttl_secs: 3600,
+            max_upload_bytes: 4_294_967_296,
+            live_queue_capacity: 256,
+            live_commands_per_sec: 20.0,
+            max_live_connections_per_user: 8,
+            db_pool_size: None,
+            login_window_secs: 900,
+            login_max_per_account: 5,
+            login_max_per_address: 30,
+            trust_forwarded: false,
+            cors_origins: String::new(),
+            body_idle_timeout_secs: 30,
+            metrics_bind: None,
+            metrics_token: None,
+            deidentify_concurrency: 2,
+            deidentify_queue_secs: 30,
+            max_unpacked_bytes: 17_179_869_184,
+            max_archive_entries: 50_000,
+            dicom_dates: "keep".to_string(),
+            dicom_date_shift_max_days: 365,
+        }
+    }
+}
