@@ -1,6 +1,7 @@
 // The referrer's pages: my dossiers, a new dossier, one dossier with its attachments.
-import { get, post, api, upload, download, session } from '../api.js';
+import { get, post, api, upload, session } from '../api.js';
 import { h, replace, badge, fmtTime, fmtBytes, field, clearErrors, showError } from '../dom.js';
+import { attachmentTable } from '../attachments.js';
 import { boardsWithRoles } from '../context.js';
 import { decisionPanel } from '../decision.js';
 
@@ -100,43 +101,6 @@ export async function newDossierPage(main) {
     }
   });
   replace(main, h('h1', {}, 'New dossier'), form);
-}
-
-function dicomFacts(dicom) {
-  if (!dicom) return null;
-  return h('dl', { class: 'facts dicom' },
-    h('dt', {}, 'Modality'), h('dd', {}, dicom.modality || '—'),
-    h('dt', {}, 'Study'), h('dd', {}, dicom.study_description || '—'),
-    h('dt', {}, 'Series'), h('dd', {}, dicom.series_description || '—'),
-    h('dt', {}, 'Instances'), h('dd', {}, String(dicom.instances ?? '—')));
-}
-
-/** The attachments table, shared with the live room. */
-export function attachmentTable(attachments, { onDelete } = {}) {
-  if (!attachments.length) return h('p', { class: 'muted' }, 'No attachments.');
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'attachments' },
-    h('thead', {}, h('tr', {}, ['File and SHA-256', 'Kind', 'Size', 'DICOM', ''].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, attachments.map((a) => {
-      const status = h('span', { role: 'status', class: 'muted' });
-      const dl = h('button', {
-        type: 'button', class: 'secondary', 'aria-label': `Download ${a.filename}`,
-        onclick: async () => {
-          status.textContent = '';
-          try { await download(`/api/attachments/${a.id}/content`, a.filename); } catch (err) { status.textContent = err.message; }
-        },
-      }, 'Download');
-      const del = onDelete ? h('button', {
-        type: 'button', class: 'danger', 'aria-label': `Delete ${a.filename}`,
-        onclick: () => onDelete(a, status),
-      }, 'Delete') : null;
-      return h('tr', { 'data-attachment-id': a.id },
-        h('td', {}, a.filename, a.deidentified ? h('div', { class: 'hint' }, 'de-identified') : null,
-          h('span', { class: 'mono sha256', title: 'SHA-256 of the stored bytes' }, a.sha256)),
-        h('td', {}, a.kind),
-        h('td', {}, fmtBytes(a.size)),
-        h('td', {}, dicomFacts(a.dicom) || '—'),
-        h('td', {}, h('div', { class: 'actions' }, dl, del), status));
-    }))));
 }
 
 function uploadForm(dossier, onUploaded) {

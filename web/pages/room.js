@@ -3,7 +3,7 @@
 import { get } from '../api.js';
 import { h, replace, badge, fmtTime, field, uid } from '../dom.js';
 import { RoomClient } from '../live.js';
-import { attachmentTable } from './dossiers.js';
+import { attachmentTable } from '../attachments.js';
 import { decisionPanel } from '../decision.js';
 
 const ROLE_TEXT = { coordinator: 'chair', member: 'member', referrer: 'referrer', admin: 'admin' };
