@@ -1,4 +1,5 @@
-// What the pages need to know about the signed-in user's boards, fetched once per sign-in.
+// What the pages need to know about the signed-in user: their boards (fetched once per
+// sign-in), and what the server lets them do.
 import { get, session } from './api.js';
 
 let cache = null;
@@ -27,4 +28,13 @@ export async function boardsWithRoles() {
 export function isAdmin() {
   const me = session.user;
   return Boolean(me && me.role === 'admin');
+}
+
+/**
+ * Whether the server lets the signed-in user do `action` on a board, session, dossier or room:
+ * every such object comes with `can`, e.g. `{"can": {"submit": true, …}}`. The pages show an
+ * action when the server says so, and never work it out from roles and statuses themselves.
+ */
+export function may(thing, action) {
+  return Boolean(thing && thing.can && thing.can[action] === true);
 }

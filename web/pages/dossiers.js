@@ -2,7 +2,7 @@
 import { get, post, api, upload, session } from '../api.js';
 import { h, replace, badge, fmtTime, fmtBytes, field, clearErrors, showError } from '../dom.js';
 import { attachmentTable } from '../attachments.js';
-import { boardsWithRoles } from '../context.js';
+import { boardsWithRoles, may } from '../context.js';
 import { decisionPanel } from '../decision.js';
 
 function dossierTable(items, boardsById, caption) {
@@ -149,32 +149,28 @@ function uploadForm(dossier, onUploaded) {
 }
 
 export async function dossierPage(main, id) {
-  const me = session.user;
   let dossier = await get(`/api/dossiers/${id}`);
   const boards = await boardsWithRoles();
   const board = boards.find((b) => b.id === dossier.board_id);
-  const coordinates = board && board.myRole === 'coordinator';
   let poll = null;
   const live = h('div', { role: 'status', 'aria-live': 'polite', class: 'visually-hidden', id: 'dossier-live' });
 
   // Built once, so that its progress bar and result stay across re-renders.
   let uploader = null;
 
+  // What the buttons offer is what the server says this user may do (`dossier.can`).
   function render() {
-    const mine = dossier.referrer.id === me.id;
-    const open = !['decided', 'withdrawn'].includes(dossier.status);
-    const canUpload = open && (mine || coordinates);
     const actions = h('form', { class: 'actions', novalidate: true, 'aria-label': 'Dossier actions' },
       h('p', { class: 'form-error', role: 'alert', hidden: true }));
-    if (mine && dossier.status === 'draft') {
-      if (!dossier.consent) {
-        const consent = h('input', { id: 'dp-consent', type: 'checkbox', 'data-field': 'consent' });
-        consent.addEventListener('change', async () => {
-          clearErrors(actions);
-          try { dossier = await api('PATCH', `/api/dossiers/${dossier.id}`, { consent: consent.checked }); render(); } catch (err) { showError(actions, err); }
-        });
-        actions.append(field('The patient has consented to this referral', consent, { inline: true }));
-      }
+    if (may(dossier, 'edit') && !dossier.consent) {
+      const consent = h('input', { id: 'dp-consent', type: 'checkbox', 'data-field': 'consent' });
+      consent.addEventListener('change', async () => {
+        clearErrors(actions);
+        try { dossier = await api('PATCH', `/api/dossiers/${dossier.id}`, { consent: consent.checked }); render(); } catch (err) { showError(actions, err); }
+      });
+      actions.append(field('The patient has consented to this referral', consent, { inline: true }));
+    }
+    if (may(dossier, 'submit')) {
       actions.append(h('button', {
         type: 'button', id: 'submit-dossier',
         onclick: async (e) => {
@@ -184,7 +180,7 @@ export async function dossierPage(main, id) {
         },
       }, 'Submit to the board'));
     }
-    if (mine && !['decided', 'withdrawn'].includes(dossier.status)) {
+    if (may(dossier, 'withdraw')) {
       actions.append(h('button', {
         type: 'button', class: 'secondary',
         onclick: async () => {
@@ -195,6 +191,7 @@ export async function dossierPage(main, id) {
       }, 'Withdraw'));
     }
     const p = dossier.patient;
+    const canUpload = may(dossier, 'upload');
     if (canUpload && !uploader) {
       uploader = uploadForm(dossier, async () => {
         dossier = await get(`/api/dossiers/${dossier.id}`);
@@ -221,7 +218,7 @@ export async function dossierPage(main, id) {
       h('section', { class: 'card', 'aria-labelledby': 'att-h' },
         h('h2', { id: 'att-h' }, 'Attachments'),
         attachmentTable(dossier.attachments, {
-          onDelete: open && mine ? async (a, status) => {
+          onDelete: may(dossier, 'delete_attachments') ? async (a, status) => {
             try { await api('DELETE', `/api/attachments/${a.id}`); dossier = await get(`/api/dossiers/${dossier.id}`); render(); } catch (err) { status.textContent = err.message; }
           } : null,
         }),

@@ -1,5 +1,6 @@
 // The live room's shared state. The page entry owns it and hands it to the modules that read
 // it; only the page entry changes it, as the room's messages arrive.
+import { may } from '../context.js';
 
 /** The state of a room page before the room's `welcome`. */
 export function roomState(session) {
@@ -19,8 +20,7 @@ export function applyWelcome(state, msg) {
   state.you = msg.you;
   state.participants = msg.participants;
   state.current = msg.current_dossier_id;
-  const can = msg.can || {};
-  state.can = { chair: can.chair === true, vote: can.vote === true };
+  state.can = { chair: may(msg, 'chair'), vote: may(msg, 'vote') };
 }
 
 export function agendaItem(state, dossierId) {
