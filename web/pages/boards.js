@@ -1,7 +1,7 @@
 // The coordinator's pages: boards, a board's queue and sessions, a session's agenda.
 import { get, post, api, query } from '../api.js';
 import { h, replace, badge, fmtTime, field, clearErrors, showError } from '../dom.js';
-import { boardsWithRoles, isAdmin } from '../context.js';
+import { boardsWithRoles, isAdmin, may } from '../context.js';
 
 const ROLE_TEXT = { coordinator: 'Coordinator', member: 'Member' };
 
@@ -56,7 +56,6 @@ function sessionForm(board, onCreated) {
 export async function boardPage(main, id) {
   const boards = await boardsWithRoles();
   const board = boards.find((b) => b.id === id) || await get(`/api/boards/${id}`);
-  const coordinates = board.myRole === 'coordinator' || isAdmin();
   const [queue, sessions] = await Promise.all([
     get(`/api/dossiers${query({ board_id: id, status: 'submitted' })}`),
     get(`/api/boards/${id}/sessions`),
@@ -83,7 +82,7 @@ export async function boardPage(main, id) {
         h('a', { href: `#/sessions/${s.id}` }, s.title), ` — ${fmtTime(s.scheduled_at)} `, badge(s.status),
         ` · ${s.agenda.length} on the agenda`)))
         : h('p', { class: 'muted' }, 'No session yet.'),
-      coordinates ? sessionForm(board, (s) => { location.hash = `#/sessions/${s.id}`; }) : null),
+      may(board, 'plan_sessions') ? sessionForm(board, (s) => { location.hash = `#/sessions/${s.id}`; }) : null),
     h('section', { class: 'card', 'aria-labelledby': 'members-h' },
       h('h2', { id: 'members-h' }, 'Members'),
       h('ul', {}, (board.members || []).map((m) => h('li', {},
@@ -94,15 +93,16 @@ export async function sessionPage(main, id) {
   let session = await get(`/api/sessions/${id}`);
   const boards = await boardsWithRoles();
   const board = boards.find((b) => b.id === session.board_id);
-  const coordinates = (board && board.myRole === 'coordinator') || isAdmin();
 
+  // The actions offered are those the server says this user may take (`session.can`).
   async function render() {
-    const queue = coordinates && session.status !== 'closed'
+    const managesAgenda = may(session, 'manage_agenda');
+    const queue = managesAgenda
       ? (await get(`/api/dossiers${query({ board_id: session.board_id, status: 'submitted' })}`)).items
       : [];
     const agendaForm = h('form', { class: 'actions', novalidate: true, 'aria-label': 'Add to the agenda' },
       h('p', { class: 'form-error', role: 'alert', hidden: true }));
-    if (coordinates && session.status !== 'closed') {
+    if (managesAgenda) {
       const pick = h('select', { id: 'agenda-dossier', 'data-field': 'dossier_id' },
         queue.length ? queue.map((d) => h('option', { value: d.id }, `${d.reference} — ${d.title}`))
           : h('option', { value: '' }, 'No submitted dossier'));
@@ -124,8 +124,8 @@ export async function sessionPage(main, id) {
       h('p', {}, `${fmtTime(session.scheduled_at)} · `, badge(session.status), board ? ` · ${board.name}` : ''),
       session.video_url ? h('p', {}, h('a', { href: session.video_url, target: '_blank', rel: 'noopener noreferrer' }, 'Join the video call')) : null,
       h('div', { class: 'actions' },
-        session.status !== 'closed' ? h('a', { class: 'button', href: `#/sessions/${id}/live`, id: 'open-room' }, coordinates ? 'Open the live room as chair' : 'Join the live room') : null,
-        coordinates && session.status !== 'closed' ? h('button', {
+        session.status !== 'closed' ? h('a', { class: 'button', href: `#/sessions/${id}/live`, id: 'open-room' }, may(session, 'chair') ? 'Open the live room as chair' : 'Join the live room') : null,
+        may(session, 'close') ? h('button', {
           type: 'button', class: 'secondary',
           onclick: async () => {
             if (!window.confirm('Close this session? Open votes are closed as by the chair.')) return;
@@ -137,14 +137,14 @@ export async function sessionPage(main, id) {
         h('h2', { id: 'agenda-h' }, 'Agenda'),
         session.agenda.length ? h('ol', { id: 'agenda' }, session.agenda.map((a) => h('li', { 'data-dossier-id': a.dossier_id },
           h('a', { href: `#/dossiers/${a.dossier_id}` }, a.reference), ` — ${a.title} `, badge(a.status), ' ',
-          coordinates && a.status === 'scheduled' && session.status !== 'closed' ? h('button', {
+          managesAgenda && a.status === 'scheduled' ? h('button', {
             type: 'button', class: 'secondary', 'aria-label': `Remove ${a.reference} from the agenda`,
             onclick: async () => {
               try { session = await api('DELETE', `/api/sessions/${id}/agenda/${a.dossier_id}`); await render(); } catch (err) { errorLine.textContent = err.message; errorLine.hidden = false; }
             },
           }, 'Remove') : null)))
           : h('p', { class: 'muted' }, 'The agenda is empty.'),
-        coordinates && session.status !== 'closed' ? agendaForm : null));
+        managesAgenda ? agendaForm : null));
   }
   await render();
 }
