@@ -1,7 +1,7 @@
 // Decisions with filters; exports (CSV, JSON, FHIR) for the board's coordinators and admins.
 import { get, query, download } from '../api.js';
 import { h, replace, badge, fmtTime, field, clearErrors, showError } from '../dom.js';
-import { boardsWithRoles, isAdmin } from '../context.js';
+import { boardsWithRoles, may } from '../context.js';
 
 export async function decisionsPage(main) {
   const boards = await boardsWithRoles();
@@ -26,11 +26,14 @@ export async function decisionsPage(main) {
     return { board_id: boardSel.value, from: from.value, to: to.value };
   }
 
+  // Exports are offered for a board whose `can.export` the server sets; for all boards, when
+  // there is one at least (the export then holds the boards this user may export).
   function renderExports() {
     const board = boards.find((b) => b.id === boardSel.value);
-    const allowed = isAdmin() || (board && board.myRole === 'coordinator');
+    const exportable = boards.some((b) => may(b, 'export'));
+    const allowed = board ? may(board, 'export') : exportable;
     if (!allowed) {
-      replace(exportsBox, boards.some((b) => b.myRole === 'coordinator')
+      replace(exportsBox, exportable
         ? h('p', { class: 'hint' }, 'Choose a board you coordinate to export its decisions.') : null);
       return;
     }
