@@ -14,6 +14,7 @@ mod bad_input;
 mod boards;
 mod capabilities;
 mod cli;
+mod contract;
 mod deidentify;
 mod dossiers;
 mod exports;
