@@ -8,6 +8,7 @@ pub mod board_access;
 pub mod canonical;
 pub mod decision;
 pub mod dossier;
+pub mod imaging;
 pub mod quorum;
 pub mod report;
 pub mod room;
