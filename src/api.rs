@@ -289,6 +289,17 @@ impl Session {
     }
 }
 
+/// A frame the board marked during the review (API.md section 11).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct KeyImage {
+    pub attachment_id: String,
+    pub series_uid: String,
+    pub frame: u32,
+    pub note: String,
+    pub by: User,
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Ballot {
     pub voter: User,
@@ -316,6 +327,10 @@ pub struct Decision {
     pub decided_by: User,
     pub hash: String,
     pub previous_hash: String,
+    /// The key images marked on the dossier in the session (empty in decisions taken before
+    /// imaging review).
+    #[serde(default)]
+    pub key_images: Vec<KeyImage>,
 }
 
 impl TryFrom<&DecisionRow> for Decision {

@@ -41,11 +41,15 @@ pub enum AppError {
 impl From<RoomRefusal> for AppError {
     fn from(refusal: RoomRefusal) -> Self {
         match refusal {
-            RoomRefusal::NoLongerTakesPart | RoomRefusal::NotChair(_) | RoomRefusal::NotVoter => {
-                AppError::forbidden(refusal.message())
+            RoomRefusal::NoLongerTakesPart
+            | RoomRefusal::NotChair(_)
+            | RoomRefusal::NotVoter
+            | RoomRefusal::NotMarker => AppError::forbidden(refusal.message()),
+            RoomRefusal::NotOnAgenda | RoomRefusal::AttachmentNotOnAgenda => {
+                AppError::not_found(&refusal.message())
             }
-            RoomRefusal::NotOnAgenda => AppError::not_found(&refusal.message()),
             RoomRefusal::UnknownOption => AppError::invalid("option", refusal.message()),
+            RoomRefusal::PresenterNotEligible => AppError::invalid("user_id", refusal.message()),
             RoomRefusal::SessionClosed
             | RoomRefusal::SessionAlreadyClosed
             | RoomRefusal::NotScheduled(_)
@@ -54,6 +58,7 @@ impl From<RoomRefusal> for AppError {
             | RoomRefusal::VoteAlreadyClosed
             | RoomRefusal::OtherBoard
             | RoomRefusal::VoteOpenOnDossier
+            | RoomRefusal::NotImaging
             | RoomRefusal::Transition(_) => AppError::conflict(refusal.message()),
         }
     }

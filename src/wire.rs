@@ -76,6 +76,8 @@ pub struct DecisionFacts<'a> {
     pub decided_at: NaiveDateTime,
     pub decided_by: &'a UserRow,
     pub previous_hash: &'a str,
+    /// The key images marked on the dossier in the session, in `seq` order.
+    pub key_images: Vec<Value>,
 }
 
 /// The Decision as published: its fields, then `hash` over the canonical form of the rest.
@@ -101,6 +103,7 @@ pub fn decision(facts: &DecisionFacts<'_>) -> (Value, String) {
         "decided_at": format_time(facts.decided_at),
         "decided_by": User::from(facts.decided_by),
         "previous_hash": facts.previous_hash,
+        "key_images": facts.key_images,
     });
     let hash = record_hash(&body);
     body["hash"] = json!(hash);

@@ -229,6 +229,24 @@ pub fn slice_order(keys: &[SliceKey]) -> Vec<usize> {
     order
 }
 
+/// A DICOM UID as the standard allows it: 1 to 64 characters of digits and dots.
+pub fn uid(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !raw.starts_with('.')
+        && !raw.ends_with('.')
+        && !raw.contains("..");
+    if ok {
+        Ok(raw.to_string())
+    } else {
+        Err(ValidationError::new(
+            field,
+            "must be a DICOM UID (digits and dots, at most 64 characters)",
+        ))
+    }
+}
+
 pub const KEY_IMAGE_NOTE_MAX_CHARS: usize = 500;
 
 /// A key image's note: 0 to 500 characters.

@@ -209,3 +209,18 @@ fn key_image_notes_are_bounded() {
     assert_eq!(key_image_note("New T2 lesion").unwrap(), "New T2 lesion");
     assert_eq!(key_image_note(&"x".repeat(501)).unwrap_err().field, "note");
 }
+
+#[test]
+fn uids_are_digits_and_dots() {
+    assert_eq!(
+        uid("series_uid", "1.2.840.10008.1").unwrap(),
+        "1.2.840.10008.1"
+    );
+    for bad in ["", ".1.2", "1.2.", "1..2", "1.2a", &"1".repeat(65)] {
+        assert_eq!(
+            uid("series_uid", bad).unwrap_err().field,
+            "series_uid",
+            "{bad}"
+        );
+    }
+}

@@ -39,6 +39,14 @@ pub enum RoomRefusal {
     VoteOpenOnDossier,
     /// The dossier's status does not allow this transition (409).
     Transition(String),
+    /// The presenter must be a member or coordinator present in the room (400 on `user_id`).
+    PresenterNotEligible,
+    /// Only members and coordinators mark key images (403).
+    NotMarker,
+    /// The attachment is not one of a dossier on this session's agenda (404).
+    AttachmentNotOnAgenda,
+    /// Key images are marked on DICOM attachments only (409).
+    NotImaging,
 }
 
 /// Where a chair-only action is asked from: the room, or the session's REST endpoints.
@@ -75,6 +83,14 @@ impl RoomRefusal {
                 "a vote is open on this dossier; close it first".into()
             }
             RoomRefusal::Transition(why) => why.clone(),
+            RoomRefusal::PresenterNotEligible => {
+                "must be a member or coordinator present in the room".into()
+            }
+            RoomRefusal::NotMarker => {
+                "only members and coordinators of the board mark key images".into()
+            }
+            RoomRefusal::AttachmentNotOnAgenda => "attachment on this session's agenda".into(),
+            RoomRefusal::NotImaging => "key images are marked on DICOM attachments only".into(),
         }
     }
 }
@@ -233,6 +249,31 @@ pub fn off_agenda(dossier: DossierStatus) -> Option<DossierStatus> {
     dossier.apply(Transition::Unschedule).ok()
 }
 
+/// Handing the presenter's role on: the chair, to a member or coordinator present in the room
+/// (`target`: their role there, if present).
+pub fn may_present(role: RoomRole, target: Option<RoomRole>) -> Result<(), RoomRefusal> {
+    must_chair(role, ChairPlace::Room)?;
+    match target {
+        Some(t) if t.can_vote() => Ok(()),
+        _ => Err(RoomRefusal::PresenterNotEligible),
+    }
+}
+
+/// Marking a key image: a member or coordinator, on a DICOM attachment of a dossier on the
+/// agenda.
+pub fn may_mark(role: RoomRole, on_agenda: bool, is_dicom: bool) -> Result<(), RoomRefusal> {
+    if !role.can_vote() {
+        return Err(RoomRefusal::NotMarker);
+    }
+    if !on_agenda {
+        return Err(RoomRefusal::AttachmentNotOnAgenda);
+    }
+    if !is_dicom {
+        return Err(RoomRefusal::NotImaging);
+    }
+    Ok(())
+}
+
 /// Closing a session: a coordinator, once.
 pub fn may_close_session(role: RoomRole, session: SessionStatus) -> Result<(), RoomRefusal> {
     must_chair(role, ChairPlace::Agenda)?;
@@ -243,136 +284,5 @@ pub fn may_close_session(role: RoomRole, session: SessionStatus) -> Result<(), R
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use DossierStatus::*;
-    use RoomRole::*;
-
-    const ROLES: [RoomRole; 4] = [Coordinator, Member, Referrer, Admin];
-
-    #[test]
-    fn only_coordinators_chair_and_members_vote() {
-        for role in ROLES {
-            let can = RoomCan::of(role, SessionStatus::Live);
-            assert_eq!(can.chair, role == Coordinator);
-            assert_eq!(can.vote, matches!(role, Coordinator | Member));
-            assert_eq!(
-                RoomCan::of(role, SessionStatus::Closed),
-                RoomCan {
-                    chair: false,
-                    vote: false
-                }
-            );
-            assert_eq!(
-                must_chair(role, ChairPlace::Room).is_ok(),
-                role == Coordinator
-            );
-        }
-    }
-
-    #[test]
-    fn writes_need_a_part_and_an_open_session() {
-        assert_eq!(
-            may_write(None, SessionStatus::Live),
-            Err(RoomRefusal::NoLongerTakesPart)
-        );
-        assert_eq!(
-            may_write(Some(Member), SessionStatus::Closed),
-            Err(RoomRefusal::SessionClosed)
-        );
-        assert_eq!(
-            may_write(Some(Referrer), SessionStatus::Planned),
-            Ok(Referrer)
-        );
-    }
-
-    #[test]
-    fn a_vote_opens_on_a_scheduled_dossier_of_the_agenda() {
-        assert_eq!(may_open_vote(Coordinator, true, Scheduled, false), Ok(()));
-        assert_eq!(
-            may_open_vote(Member, true, Scheduled, false),
-            Err(RoomRefusal::NotChair(ChairPlace::Room))
-        );
-        assert_eq!(
-            may_open_vote(Coordinator, false, Scheduled, false),
-            Err(RoomRefusal::NotOnAgenda)
-        );
-        assert_eq!(
-            may_open_vote(Coordinator, true, Decided, false),
-            Err(RoomRefusal::NotScheduled(Decided))
-        );
-        assert_eq!(
-            may_open_vote(Coordinator, true, Scheduled, true),
-            Err(RoomRefusal::VoteAlreadyOpen)
-        );
-        assert!(
-            RoomRefusal::NotScheduled(Submitted)
-                .message()
-                .ends_with("this one is submitted")
-        );
-    }
-
-    #[test]
-    fn ballots_need_a_voter_an_open_vote_and_a_known_option() {
-        let options = vec!["Yes".to_string(), "No".to_string()];
-        assert_eq!(may_cast(Member, true, &options, "Yes"), Ok(()));
-        assert_eq!(
-            may_cast(Referrer, true, &options, "Yes"),
-            Err(RoomRefusal::NotVoter)
-        );
-        assert_eq!(
-            may_cast(Admin, true, &options, "Yes"),
-            Err(RoomRefusal::NotVoter)
-        );
-        assert_eq!(
-            may_cast(Member, false, &options, "Yes"),
-            Err(RoomRefusal::VoteClosed)
-        );
-        assert_eq!(
-            may_cast(Member, true, &options, "Maybe"),
-            Err(RoomRefusal::UnknownOption)
-        );
-    }
-
-    #[test]
-    fn votes_close_once_by_the_chair() {
-        assert_eq!(may_close_vote(Coordinator, true), Ok(()));
-        assert_eq!(
-            may_close_vote(Coordinator, false),
-            Err(RoomRefusal::VoteAlreadyClosed)
-        );
-        assert_eq!(
-            may_close_vote(Member, true),
-            Err(RoomRefusal::NotChair(ChairPlace::Room))
-        );
-    }
-
-    #[test]
-    fn agenda_rules() {
-        assert_eq!(
-            may_change_agenda(Member, SessionStatus::Live),
-            Err(RoomRefusal::NotChair(ChairPlace::Agenda))
-        );
-        assert_eq!(
-            may_change_agenda(Coordinator, SessionStatus::Closed),
-            Err(RoomRefusal::SessionClosed)
-        );
-        assert_eq!(may_schedule(true, Submitted), Ok(Scheduled));
-        assert_eq!(may_schedule(false, Submitted), Err(RoomRefusal::OtherBoard));
-        assert!(matches!(
-            may_schedule(true, Draft),
-            Err(RoomRefusal::Transition(_))
-        ));
-        assert_eq!(may_unschedule(false, Scheduled), Ok(Some(Submitted)));
-        assert_eq!(may_unschedule(false, Decided), Ok(None));
-        assert_eq!(
-            may_unschedule(true, Scheduled),
-            Err(RoomRefusal::VoteOpenOnDossier)
-        );
-        assert_eq!(
-            may_close_session(Coordinator, SessionStatus::Closed),
-            Err(RoomRefusal::SessionAlreadyClosed)
-        );
-        assert_eq!(may_close_session(Coordinator, SessionStatus::Live), Ok(()));
-    }
-}
+#[path = "room_access_tests.rs"]
+mod tests;

@@ -29,6 +29,8 @@ string_enum! {
         Focus => "focus",
         VoteOpened => "vote_opened",
         VoteClosed => "vote_closed",
+        Presenter => "presenter",
+        KeyImage => "key_image",
     }
 }
 
@@ -114,11 +116,14 @@ impl Viewer {
         match kind.parse::<EventKind>() {
             Ok(EventKind::Focus) if self.sees_about(about) => Sight::Whole,
             Ok(EventKind::Focus) => Sight::FocusElsewhere,
-            Ok(EventKind::Chat | EventKind::VoteOpened | EventKind::VoteClosed)
-                if self.sees_about(about) =>
-            {
-                Sight::Whole
-            }
+            // Who presents names a board member, whom a referrer sees in the room anyway.
+            Ok(EventKind::Presenter) => Sight::Whole,
+            Ok(
+                EventKind::Chat
+                | EventKind::VoteOpened
+                | EventKind::VoteClosed
+                | EventKind::KeyImage,
+            ) if self.sees_about(about) => Sight::Whole,
             _ => Sight::Hidden,
         }
     }
@@ -215,7 +220,11 @@ mod tests {
             assert_eq!(v.event(kind, None, "someone"), Sight::Hidden, "{kind}");
         }
         // Kinds this rule does not know yet are hidden, even about their dossier.
-        assert_eq!(v.event("key_image", Some("mine"), "chair"), Sight::Hidden);
+        assert_eq!(v.event("annotation", Some("mine"), "chair"), Sight::Hidden);
+        // Key images of their own dossier only; who presents, always.
+        assert_eq!(v.event("key_image", Some("mine"), "m"), Sight::Whole);
+        assert_eq!(v.event("key_image", Some("theirs"), "m"), Sight::Hidden);
+        assert_eq!(v.event("presenter", None, "chair"), Sight::Whole);
         assert!(v.sees_dossier("mine") && !v.sees_dossier("theirs"));
         assert_eq!(v.chat_about(Some("mine")).as_deref(), Some("mine"));
         assert_eq!(v.chat_about(Some("theirs")), None);

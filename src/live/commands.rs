@@ -9,7 +9,7 @@ use super::protocol::{self, Command, Incoming, Refusal};
 use crate::db::users::UserRow;
 use crate::domain::room::VoteDraft;
 use crate::error::{AppError, AppResult};
-use crate::usecase::{self, Done, room, votes};
+use crate::usecase::{self, Done, review, room, votes};
 
 /// An id named in a command: anything that is not a UUID names nothing.
 fn known_id(raw: &str, what: &str) -> AppResult<String> {
@@ -103,6 +103,25 @@ async fn apply(
                 Command::CloseVote { vote_id, summary } => {
                     votes::close(conn, sid, &user, &known_id(&vote_id, "vote")?, &summary)
                 }
+                Command::Present { user_id } => {
+                    review::present(conn, sid, &user, &known_id(&user_id, "user")?)
+                }
+                Command::Mark {
+                    attachment_id,
+                    series_uid,
+                    frame,
+                    note,
+                } => review::mark(
+                    conn,
+                    sid,
+                    &user,
+                    &review::Mark {
+                        attachment_id: known_id(&attachment_id, "attachment")?,
+                        series_uid,
+                        frame,
+                        note,
+                    },
+                ),
                 Command::Hello { .. } | Command::Ping => {
                     Err(AppError::internal(anyhow::anyhow!("not a room command")))
                 }

@@ -262,6 +262,7 @@ async fn enter(
         }
     };
     let viewer = &conn.viewer;
+    let presenter_id = snapshot.presenter_id.clone();
     let participants = snapshot
         .participants
         .iter()
@@ -280,6 +281,7 @@ async fn enter(
         "session": session,
         "you": User::from(user),
         "can": can,
+        "presenter_id": presenter_id,
         "participants": wire::participants(participants),
         "current_dossier_id": snapshot.current_dossier_id.filter(|d| viewer.sees_dossier(d)),
         "open_votes": open_votes,

@@ -40,6 +40,17 @@ pub enum Command {
         vote_id: String,
         summary: String,
     },
+    /// The chair hands the presenter's role on (API.md section 11).
+    Present {
+        user_id: String,
+    },
+    /// A member or coordinator marks a key image.
+    Mark {
+        attachment_id: String,
+        series_uid: String,
+        frame: u32,
+        note: String,
+    },
     Ping,
 }
 
@@ -52,6 +63,8 @@ impl Command {
             Command::OpenVote { .. } => "open_vote",
             Command::Cast { .. } => "cast",
             Command::CloseVote { .. } => "close_vote",
+            Command::Present { .. } => "present",
+            Command::Mark { .. } => "mark",
             Command::Ping => "ping",
         }
     }
@@ -159,6 +172,20 @@ struct CloseVote {
     summary: String,
 }
 
+#[derive(Deserialize)]
+struct Present {
+    user_id: String,
+}
+
+#[derive(Deserialize)]
+struct Mark {
+    attachment_id: String,
+    series_uid: String,
+    frame: u32,
+    #[serde(default)]
+    note: String,
+}
+
 /// Parses one text frame. Unknown members are ignored (the protocol may grow); a missing or
 /// mistyped member is named in the refusal, which carries the frame's `request_id` when it
 /// could be read.
@@ -242,6 +269,18 @@ pub fn parse(text: &str) -> Result<Incoming, Refusal> {
             Command::CloseVote {
                 vote_id: c.vote_id,
                 summary: c.summary,
+            }
+        }
+        "present" => Command::Present {
+            user_id: parse_value::<Present>(body).map_err(fail)?.user_id,
+        },
+        "mark" => {
+            let m: Mark = parse_value(body).map_err(fail)?;
+            Command::Mark {
+                attachment_id: m.attachment_id,
+                series_uid: m.series_uid,
+                frame: m.frame,
+                note: m.note,
             }
         }
         "ping" => Command::Ping,

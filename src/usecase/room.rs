@@ -258,6 +258,8 @@ pub struct Snapshot {
     pub current_dossier_id: Option<String>,
     /// The votes open as of `upto` (show them with `wire::vote_as_of`).
     pub open_votes: Vec<VoteRow>,
+    /// Who presents, when the chair handed it on.
+    pub presenter_id: Option<String>,
 }
 
 pub fn snapshot(conn: &mut DbConn, session_id: &str, upto: i64) -> AppResult<Snapshot> {
@@ -266,5 +268,17 @@ pub fn snapshot(conn: &mut DbConn, session_id: &str, upto: i64) -> AppResult<Sna
         participants: presence::participants(conn, session_id)?,
         current_dossier_id: events::focused_dossier(conn, session_id, upto)?,
         open_votes: votes::open_as_of(conn, session_id, upto)?,
+        presenter_id: presenter(conn, session_id, upto)?,
     })
+}
+
+/// Who presents as of the event `upto`: the one the chair last handed it to, or `None` (the
+/// chair).
+pub fn presenter(conn: &mut DbConn, session_id: &str, upto: i64) -> AppResult<Option<String>> {
+    let last = events::last_of_kind(conn, session_id, EventKind::Presenter, upto)?;
+    Ok(last.and_then(|e| {
+        serde_json::from_str::<serde_json::Value>(&e.payload)
+            .ok()
+            .and_then(|v| v["user_id"].as_str().map(str::to_string))
+    }))
 }

@@ -201,6 +201,7 @@ pub fn decide(
         decided_at,
         decided_by: chair,
         previous_hash: &previous_hash,
+        key_images: super::review::key_images(conn, &session.id, &vote.dossier_id)?,
     });
     let committed = append(
         conn,

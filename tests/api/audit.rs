@@ -14,7 +14,7 @@ on_both!(
     audit_verify_covers_every_decision_column,
 );
 
-fn verify(app: &TestApp) -> (bool, String) {
+pub fn verify(app: &TestApp) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_consilium"))
         .env("CONSILIUM_DATA_DIR", app.dir.path())
         .env("CONSILIUM_DATABASE_URL", &app.database_url)

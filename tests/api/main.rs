@@ -24,6 +24,7 @@ mod layers;
 mod live;
 mod live_load;
 mod live_process;
+mod review;
 mod room_limits;
 mod room_privacy;
 mod s3;

@@ -107,30 +107,10 @@ pub fn last_seq(conn: &mut DbConn, session_id: &str) -> AppResult<i64> {
         .first(conn)?)
 }
 
-/// Events with `after < seq <= upto`, oldest first, at most `limit`.
-pub fn events_between(
-    conn: &mut DbConn,
-    session_id: &str,
-    after: i64,
-    upto: i64,
-    limit: i64,
-) -> AppResult<Vec<Committed>> {
-    let rows: Vec<(i64, String, Option<String>, String, String)> = room_events::table
-        .filter(room_events::session_id.eq(session_id))
-        .filter(room_events::seq.gt(after))
-        .filter(room_events::seq.le(upto))
-        .order(room_events::seq.asc())
-        .limit(limit)
-        .select((
-            room_events::seq,
-            room_events::kind,
-            room_events::dossier_id,
-            room_events::author_id,
-            room_events::payload,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
+type EventRow = (i64, String, Option<String>, String, String);
+
+fn committed(session_id: &str, rows: Vec<EventRow>) -> Vec<Committed> {
+    rows.into_iter()
         .map(|(seq, kind, dossier_id, author_id, payload)| Committed {
             session_id: session_id.to_string(),
             seq,
@@ -139,5 +119,73 @@ pub fn events_between(
             author_id,
             payload,
         })
-        .collect())
+        .collect()
+}
+
+const COLUMNS: (
+    room_events::seq,
+    room_events::kind,
+    room_events::dossier_id,
+    room_events::author_id,
+    room_events::payload,
+) = (
+    room_events::seq,
+    room_events::kind,
+    room_events::dossier_id,
+    room_events::author_id,
+    room_events::payload,
+);
+
+/// Events with `after < seq <= upto`, oldest first, at most `limit`.
+pub fn events_between(
+    conn: &mut DbConn,
+    session_id: &str,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> AppResult<Vec<Committed>> {
+    let rows: Vec<EventRow> = room_events::table
+        .filter(room_events::session_id.eq(session_id))
+        .filter(room_events::seq.gt(after))
+        .filter(room_events::seq.le(upto))
+        .order(room_events::seq.asc())
+        .limit(limit)
+        .select(COLUMNS)
+        .load(conn)?;
+    Ok(committed(session_id, rows))
+}
+
+/// The events of one kind about one dossier, oldest first.
+pub fn of_kind_about(
+    conn: &mut DbConn,
+    session_id: &str,
+    kind: EventKind,
+    dossier_id: &str,
+) -> AppResult<Vec<Committed>> {
+    let rows: Vec<EventRow> = room_events::table
+        .filter(room_events::session_id.eq(session_id))
+        .filter(room_events::kind.eq(kind.as_str()))
+        .filter(room_events::dossier_id.eq(dossier_id))
+        .order(room_events::seq.asc())
+        .select(COLUMNS)
+        .load(conn)?;
+    Ok(committed(session_id, rows))
+}
+
+/// The latest event of one kind as of `upto`.
+pub fn last_of_kind(
+    conn: &mut DbConn,
+    session_id: &str,
+    kind: EventKind,
+    upto: i64,
+) -> AppResult<Option<Committed>> {
+    let rows: Vec<EventRow> = room_events::table
+        .filter(room_events::session_id.eq(session_id))
+        .filter(room_events::kind.eq(kind.as_str()))
+        .filter(room_events::seq.le(upto))
+        .order(room_events::seq.desc())
+        .limit(1)
+        .select(COLUMNS)
+        .load(conn)?;
+    Ok(committed(session_id, rows).pop())
 }

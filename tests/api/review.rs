@@ -1,0 +1,228 @@
+//! Imaging review in the room (API.md section 11, issue 13): the presenter's hand-over and key
+//! images, which the decision records and hashes. Frames and the `view` relay are not built yet.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::attachments::dicom_file;
+use crate::audit::verify;
+use crate::fixtures::{Meeting, meeting, one_of_one, open_vote};
+use crate::helpers::{Actor, Backend, TestApp, spawn_app};
+use crate::on_both;
+use crate::ws::Ws;
+
+on_both!(
+    the_chair_hands_the_presenter_role_on,
+    key_images_are_marked_and_recorded_in_the_decision,
+    marks_are_checked,
+);
+
+async fn upload(app: &TestApp, who: &Actor, dossier: &str, bytes: Vec<u8>, name: &str) -> Value {
+    let form = Form::new().part(
+        "file",
+        Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str("application/octet-stream")
+            .unwrap(),
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/dossiers/{dossier}/attachments", app.url))
+        .bearer_auth(&who.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    res.json().await.unwrap()
+}
+
+async fn mri(app: &TestApp, m: &Meeting) -> String {
+    let a = upload(
+        app,
+        &m.referrer,
+        &m.dossier,
+        dicom_file("DOE^JANE", "T2 FLAIR"),
+        "t2.dcm",
+    )
+    .await;
+    a["id"].as_str().unwrap().to_string()
+}
+
+async fn the_chair_hands_the_presenter_role_on(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let (mut chair, welcome) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    assert_eq!(
+        welcome["presenter_id"],
+        Value::Null,
+        "the chair presents at first"
+    );
+    let member = &m.specialists[0];
+    let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
+    let (mut referrer, _) = Ws::join(&app.url, &m.session, &m.referrer.token, None).await;
+
+    // Only the chair hands it on, and only to a member or coordinator in the room.
+    voter
+        .refused(
+            json!({"type": "present", "user_id": member.id}),
+            "forbidden",
+        )
+        .await;
+    let refused = chair
+        .refused(
+            json!({"type": "present", "user_id": m.referrer.id}),
+            "invalid_input",
+        )
+        .await;
+    assert_eq!(refused["field"], "user_id");
+    let absent = &m.specialists[1];
+    chair
+        .refused(
+            json!({"type": "present", "user_id": absent.id}),
+            "invalid_input",
+        )
+        .await;
+    chair
+        .refused(json!({"type": "present", "user_id": 7}), "invalid_input")
+        .await;
+
+    let ack = chair
+        .ok(json!({"type": "present", "user_id": member.id}))
+        .await;
+    let seq = ack["seq"].as_i64().unwrap();
+    let event = voter.event(seq).await;
+    assert_eq!(event["type"], "presenter");
+    assert_eq!(event["user_id"], member.id.as_str());
+    assert_eq!(event["by"]["id"], m.chair.id.as_str());
+    // The referrer sees who presents (a board member, listed in the room anyway).
+    assert_eq!(referrer.event(seq).await["type"], "presenter");
+
+    // A late joiner learns who presents.
+    let (_, late) = Ws::join(&app.url, &m.session, &absent.token, None).await;
+    assert_eq!(late["presenter_id"], member.id.as_str());
+}
+
+async fn key_images_are_marked_and_recorded_in_the_decision(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let attachment = mri(&app, &m).await;
+    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let member = &m.specialists[0];
+    let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
+    let series = "1.2.826.0.1.3680043.8.498.1";
+    let ack = voter
+        .ok(
+            json!({"type": "mark", "attachment_id": attachment, "series_uid": series,
+                   "frame": 12, "note": "New gadolinium-enhancing lesion"}),
+        )
+        .await;
+    let event = chair.event(ack["seq"].as_i64().unwrap()).await;
+    assert_eq!(event["type"], "key_image");
+    assert_eq!(event["frame"], 12);
+    assert_eq!(event["note"], "New gadolinium-enhancing lesion");
+    chair
+        .ok(json!({"type": "mark", "attachment_id": attachment, "series_uid": series, "frame": 3}))
+        .await;
+
+    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
+    voter
+        .ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
+        .await;
+    let ack = chair
+        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
+        .await;
+    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    let images = decision["key_images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    assert_eq!(images[0]["frame"], 12);
+    assert_eq!(images[0]["by"]["id"], member.id.as_str());
+    assert_eq!(images[1]["frame"], 3);
+    assert_eq!(images[1]["note"], "");
+    assert_eq!(images[0]["attachment_id"], attachment.as_str());
+    // The REST read is the same decision, and the hash covers the key images.
+    let id = decision["id"].as_str().unwrap();
+    let read = app
+        .get(&format!("/api/decisions/{id}"), Some(&m.referrer.token))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(read["key_images"], decision["key_images"]);
+    let (ok, text) = verify(&app);
+    assert!(ok, "{text}");
+}
+
+async fn marks_are_checked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let attachment = mri(&app, &m).await;
+    let note = upload(
+        &app,
+        &m.referrer,
+        &m.dossier,
+        b"Letter".to_vec(),
+        "letter.txt",
+    )
+    .await;
+    let other_dossier = app.dossier(&m.referrer, &m.board).await;
+    let elsewhere = upload(
+        &app,
+        &m.referrer,
+        other_dossier["id"].as_str().unwrap(),
+        dicom_file("DOE^JOHN", "T1"),
+        "t1.dcm",
+    )
+    .await;
+    let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
+    let (mut referrer, _) = Ws::join(&app.url, &m.session, &m.referrer.token, None).await;
+    let series = "1.2.3";
+    let mark = |attachment: &str, series: &str, frame: Value, note: &str| {
+        json!({"type": "mark", "attachment_id": attachment, "series_uid": series,
+               "frame": frame, "note": note})
+    };
+    referrer
+        .refused(mark(&attachment, series, json!(0), ""), "forbidden")
+        .await;
+    let cases = [
+        (mark(&attachment, series, json!(-1), ""), "invalid_input"),
+        (mark(&attachment, series, json!("x"), ""), "invalid_input"),
+        (mark(&attachment, "1..2", json!(0), ""), "invalid_input"),
+        (
+            mark(&attachment, series, json!(0), &"n".repeat(501)),
+            "invalid_input",
+        ),
+        (mark("not-a-uuid", series, json!(0), ""), "not_found"),
+        (
+            mark(&uuid::Uuid::new_v4().to_string(), series, json!(0), ""),
+            "not_found",
+        ),
+        (
+            mark(note["id"].as_str().unwrap(), series, json!(0), ""),
+            "conflict",
+        ),
+        (
+            mark(elsewhere["id"].as_str().unwrap(), series, json!(0), ""),
+            "not_found",
+        ),
+    ];
+    for (cmd, code) in cases {
+        voter.refused(cmd, code).await;
+    }
+    // Nothing was written: the log holds no key image.
+    let log = app
+        .get(
+            &format!("/api/sessions/{}/events", m.session),
+            Some(&m.chair.token),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["type"] != "key_image"),
+        "{log}"
+    );
+}
