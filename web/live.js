@@ -11,7 +11,7 @@ const FINAL_CLOSES = new Map([
 ]);
 
 // `hidden` stands for an event this user may not see; it keeps the sequence gap-free.
-const DURABLE = new Set(['chat', 'focus', 'vote_opened', 'vote_closed', 'hidden']);
+const DURABLE = new Set(['chat', 'focus', 'vote_opened', 'vote_closed', 'presenter', 'key_image', 'hidden']);
 const MAX_BACKOFF_MS = 5000;
 
 function newRequestId() {
