@@ -10,7 +10,7 @@ use crate::db::room::presence;
 use crate::db::users::UserRow;
 use crate::db::{DbConn, attachments, sessions};
 use crate::domain::imaging;
-use crate::domain::room_access;
+use crate::domain::room_access::{self, ImagingAct, VoterAct};
 use crate::domain::room_visibility::EventKind;
 use crate::error::{AppError, AppResult};
 
@@ -59,15 +59,13 @@ pub fn mark(
     let note = imaging::key_image_note(&mark.note)?;
     let series_uid = imaging::uid("series_uid", &mark.series_uid)?;
     let (session, role) = for_command(conn, session_id, user)?;
-    if !role.can_vote() {
-        return Err(room_access::RoomRefusal::NotMarker.into());
-    }
+    room_access::must_vote(role, VoterAct::Mark)?;
     let attachment = attachments::by_id(conn, &mark.attachment_id)?
         .ok_or_else(|| AppError::not_found("attachment"))?;
-    room_access::may_mark(
-        role,
+    room_access::may_use_attachment(
         sessions::on_agenda(conn, session_id, &attachment.dossier_id)?,
         attachment.dicom().is_some(),
+        ImagingAct::Mark,
     )?;
     let committed = append(
         conn,
