@@ -18,6 +18,7 @@ use crate::live::{Hub, LiveSettings, bus};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::storage::spool::SpoolDir;
+use crate::usecase::catalogue::DicomRowCatalogue;
 
 /// Connects to the database and applies pending migrations (on a blocking thread).
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -211,7 +212,9 @@ async fn start_live(config: &Config, db: Db) -> anyhow::Result<Arc<Hub>> {
         max_connections_per_user: config.max_live_connections_per_user,
         ..LiveSettings::default()
     };
-    let hub = Hub::new(db.clone(), settings);
+    // provisional until src/imaging lands: the series index replaces the attachment row.
+    let catalogue = Arc::new(DicomRowCatalogue { db: db.clone() });
+    let hub = Hub::new(db.clone(), settings, catalogue);
     let instance = hub.instance_id.clone();
     db.write(move |conn| crate::db::room::presence::register_instance(conn, &instance))
         .await
