@@ -1,5 +1,5 @@
 //! Imaging review in the room (API.md section 11, issue 13): the presenter's hand-over and key
-//! images, which the decision records and hashes. Frames and the `view` relay are not built yet.
+//! images, which the decision records and hashes. The `view` relay is in view.rs.
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -15,9 +15,16 @@ on_both!(
     the_chair_hands_the_presenter_role_on,
     key_images_are_marked_and_recorded_in_the_decision,
     marks_are_checked,
+    a_mark_sent_again_is_applied_once,
 );
 
-async fn upload(app: &TestApp, who: &Actor, dossier: &str, bytes: Vec<u8>, name: &str) -> Value {
+pub async fn upload(
+    app: &TestApp,
+    who: &Actor,
+    dossier: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> Value {
     let form = Form::new().part(
         "file",
         Part::bytes(bytes)
@@ -37,7 +44,7 @@ async fn upload(app: &TestApp, who: &Actor, dossier: &str, bytes: Vec<u8>, name:
     res.json().await.unwrap()
 }
 
-async fn mri(app: &TestApp, m: &Meeting) -> String {
+pub async fn mri(app: &TestApp, m: &Meeting) -> String {
     let a = upload(
         app,
         &m.referrer,
@@ -225,4 +232,33 @@ async fn marks_are_checked(backend: Backend) {
             .all(|e| e["type"] != "key_image"),
         "{log}"
     );
+}
+
+async fn a_mark_sent_again_is_applied_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let attachment = mri(&app, &m).await;
+    let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
+    let mark = json!({"type": "mark", "attachment_id": attachment, "series_uid": "1.2.3",
+                      "frame": 4, "note": "Lesion"});
+    let rid = uuid::Uuid::new_v4().to_string();
+    let first = voter.command(mark.clone(), &rid).await;
+    assert_eq!(first["type"], "ack", "{first}");
+    let events = app.count("room_events").await;
+    // The dossier leaves the agenda; a retry of the mark is still acknowledged as it was (its
+    // rules and frame are not asked again), and not applied again.
+    app.delete(
+        &format!("/api/sessions/{}/agenda/{}", m.session, m.dossier),
+        Some(&m.chair.token),
+    )
+    .await
+    .expect(200);
+    let again = voter.command(mark.clone(), &rid).await;
+    assert_eq!(
+        (&again["type"], &again["seq"]),
+        (&json!("ack"), &first["seq"])
+    );
+    assert_eq!(app.count("room_events").await, events);
+    // A new mark is refused now.
+    voter.refused(mark, "not_found").await;
 }
