@@ -150,6 +150,24 @@ pub fn grey_levels(
         .collect()
 }
 
+/// The grey level of every stored value from `lo` to `hi` (a lookup table indexed by
+/// `value - lo`): the same levels as [`grey_levels`], computed once per value instead of once
+/// per pixel.
+pub fn grey_table(
+    lo: i32,
+    hi: i32,
+    rescale: Rescale,
+    window: Window,
+    monochrome1: bool,
+) -> Vec<u8> {
+    grey_levels(
+        (lo..=hi.max(lo)).map(f64::from),
+        rescale,
+        window,
+        monochrome1,
+    )
+}
+
 pub const MIN_SIZE: u32 = 64;
 pub const MAX_SIZE: u32 = 2048;
 

@@ -340,3 +340,19 @@ fn a_view_is_bounded_field_by_field() {
         .is_ok()
     );
 }
+
+#[test]
+fn the_lookup_table_gives_the_same_levels() {
+    let rescale = Rescale {
+        slope: 2.0,
+        intercept: -1024.0,
+    };
+    let window = Window {
+        center: 40.0,
+        width: 400.0,
+    };
+    let table = grey_table(-20, 900, rescale, window, true);
+    assert_eq!(table.len(), 921);
+    let direct = grey_levels((-20..=900).map(f64::from), rescale, window, true);
+    assert_eq!(table, direct);
+}

@@ -9,12 +9,14 @@ use dicom_dictionary_std::tags;
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::OpenFileOptions;
 use dicom_object::file::ReadPreamble;
-use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PhotometricInterpretation, PixelDecoder};
+use dicom_pixeldata::{
+    ConvertOptions, PhotometricInterpretation, PixelDecoder, PixelRepresentation,
+};
 use dicom_transfer_syntax_registry::{TransferSyntaxRegistry, entries};
 
 use super::ImagingError;
 use crate::domain::imaging::{
-    FrameRequest, Rescale, Window, choose_window, grey_levels, rendered_size,
+    FrameRequest, Rescale, Window, choose_window, grey_table, rendered_size,
 };
 use crate::domain::resample::Picture;
 
@@ -59,12 +61,6 @@ pub fn render(bytes: &[u8], frame: u32, request: &FrameRequest) -> Result<Vec<u8
     })?;
     let (columns, rows) = (decoded.columns(), decoded.rows());
     let picture = if decoded.samples_per_pixel() == 1 {
-        let stored: Vec<f64> = decoded
-            .to_vec_frame_with_options(
-                0,
-                &ConvertOptions::new().with_modality_lut(ModalityLutOption::None),
-            )
-            .map_err(|e| ImagingError::Unreadable(e.to_string()))?;
         let rescale = decoded
             .rescale()
             .ok()
@@ -83,18 +79,21 @@ pub fn render(bytes: &[u8], frame: u32, request: &FrameRequest) -> Result<Vec<u8
                 center: w.center,
                 width: w.width,
             });
-        let (min, max) = stored.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| {
-            let v = rescale.apply(v);
-            (lo.min(v), hi.max(v))
-        });
-        let window = choose_window(request.window, request.preset, file, (min, max));
         let monochrome1 =
             *decoded.photometric_interpretation() == PhotometricInterpretation::Monochrome1;
+        let stored = stored_values(&decoded)?;
+        let (lo, hi) = stored
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = if stored.is_empty() { (0, 0) } else { (lo, hi) };
+        let (a, b) = (rescale.apply(f64::from(lo)), rescale.apply(f64::from(hi)));
+        let window = choose_window(request.window, request.preset, file, (a.min(b), a.max(b)));
+        let table = grey_table(lo, hi, rescale, window, monochrome1);
         Picture {
             width: columns,
             height: rows,
             channels: 1,
-            samples: grey_levels(stored.into_iter(), rescale, window, monochrome1),
+            samples: stored.iter().map(|&v| table[(v - lo) as usize]).collect(),
         }
     } else {
         let samples: Vec<u8> = decoded
@@ -119,6 +118,35 @@ pub fn render(bytes: &[u8], frame: u32, request: &FrameRequest) -> Result<Vec<u8
     }
     let (width, height) = rendered_size(columns, rows, request.size);
     encode_png(&picture.resized(width, height))
+}
+
+/// The stored values of a monochrome frame of 8 or 16 bits allocated: bits above `BitsStored`
+/// dropped, sign extended when the pixel representation is signed.
+fn stored_values(decoded: &dicom_pixeldata::DecodedPixelData) -> Result<Vec<i32>, ImagingError> {
+    let data = decoded
+        .frame_data(0)
+        .map_err(|e| ImagingError::Unreadable(e.to_string()))?;
+    let bits = u32::from(decoded.bits_stored().clamp(1, 16));
+    let signed = decoded.pixel_representation() == PixelRepresentation::Signed;
+    let mask = (1u32 << bits) - 1;
+    let value = move |raw: u32| {
+        let v = raw & mask;
+        if signed && v & (1 << (bits - 1)) != 0 {
+            v as i32 - (1i32 << bits)
+        } else {
+            v as i32
+        }
+    };
+    match decoded.bits_allocated() {
+        8 => Ok(data.iter().map(|&b| value(u32::from(b))).collect()),
+        16 => Ok(data
+            .chunks_exact(2)
+            .map(|c| value(u32::from(u16::from_le_bytes([c[0], c[1]]))))
+            .collect()),
+        other => Err(ImagingError::Unsupported(format!(
+            "monochrome pixel data of {other} bits allocated"
+        ))),
+    }
 }
 
 fn is_native(uid: &str) -> bool {
