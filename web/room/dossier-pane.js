@@ -1,5 +1,5 @@
-// The dossier under review: the focused dossier's case and attachments, fetched when the focus
-// moves.
+// The dossier under review: the focused dossier's case, its imaging (the room's viewer, kept
+// while the focus stays) and attachments, fetched when the focus moves.
 import { get } from '../api.js';
 import { h, replace, badge } from '../dom.js';
 import { attachmentTable } from '../attachments.js';
@@ -7,7 +7,7 @@ import { refName } from './store.js';
 
 const NO_FOCUS = 'The chair has not focused a dossier yet.';
 
-function caseOf(d) {
+function caseOf(d, imaging) {
   const p = d.patient;
   const org = d.referrer.organization ? ` (${d.referrer.organization})` : '';
   return [
@@ -17,12 +17,14 @@ function caseOf(d) {
       h('dt', {}, 'Patient'), h('dd', {}, `${p.pseudonym}${p.birth_year ? `, born ${p.birth_year}` : ''}${p.sex ? `, ${p.sex}` : ''}`),
       h('dt', {}, 'Question'), h('dd', { class: 'prewrap' }, d.question || '—'),
       h('dt', {}, 'History'), h('dd', { class: 'prewrap' }, d.history || '—')),
+    imaging.el,
     h('h4', {}, 'Attachments'),
-    attachmentTable(d.attachments),
+    attachmentTable(d.attachments, { onView: (a) => imaging.open(a.id) }),
   ];
 }
 
-export function dossierPane({ state }) {
+/** `imaging`: the room's viewer (web/viewer/room-imaging.js), shown for the focused dossier. */
+export function dossierPane({ state, imaging }) {
   const box = h('div', { id: 'focus' }, h('p', { class: 'muted' }, NO_FOCUS));
   let token = 0; // only the latest fetch may render
 
@@ -35,14 +37,19 @@ export function dossierPane({ state }) {
       const mine = ++token;
       const id = state.current;
       if (!id) {
+        imaging.show(null);
         replace(box, h('p', { class: 'muted' }, NO_FOCUS));
         return;
       }
       try {
         const d = await get(`/api/dossiers/${id}`);
-        if (mine === token) replace(box, caseOf(d));
+        if (mine !== token) return;
+        imaging.show(d);
+        replace(box, caseOf(d, imaging));
       } catch (err) {
-        if (mine === token) replace(box, h('p', {}, refName(state, id)), h('p', { class: 'muted' }, `The dossier cannot be shown: ${err.message}`));
+        if (mine !== token) return;
+        imaging.show(null);
+        replace(box, h('p', {}, refName(state, id)), h('p', { class: 'muted' }, `The dossier cannot be shown: ${err.message}`));
       }
     },
   };
