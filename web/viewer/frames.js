@@ -66,9 +66,12 @@ export class FrameLoader {
     const hit = this.ready.get(key);
     if (hit) return Promise.resolve(hit.url);
     const running = this.inFlight.get(key);
-    if (running) return running.promise;
+    if (running) {
+      running.prefetch = false; // now wanted on screen: it no longer holds a prefetch slot
+      return running.promise;
+    }
     this.wanted = this.wanted.filter((k) => k !== n);
-    return this.start(n).promise;
+    return this.start(n, false).promise;
   }
 
   /** Makes `n` the current frame: aborts far requests, queues its neighbours, nearest first. */
@@ -92,19 +95,25 @@ export class FrameLoader {
     this.pump();
   }
 
+  prefetching() {
+    let count = 0;
+    for (const entry of this.inFlight.values()) if (entry.prefetch) count += 1;
+    return count;
+  }
+
   pump() {
-    while (this.inFlight.size < this.maxInFlight && this.wanted.length) {
+    while (this.wanted.length && this.prefetching() < this.maxInFlight) {
       const n = this.wanted.shift();
-      this.start(n).promise.catch(() => { /* a failed prefetch is fetched again when shown */ });
+      this.start(n, true).promise.catch(() => { /* a failed prefetch is fetched again when shown */ });
     }
   }
 
-  start(n) {
+  start(n, prefetch) {
     const key = this.keyOf(n);
     const sourceKey = this.sourceKey;
     const { attachmentId, seriesUid, window, size } = this.source;
     const controller = new AbortController();
-    const entry = { n, controller, promise: null };
+    const entry = { n, controller, prefetch, promise: null };
     entry.promise = frameUrl(framePath(attachmentId, seriesUid, n, { window, size }), controller.signal)
       .then((url) => {
         if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
