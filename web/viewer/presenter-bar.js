@@ -20,10 +20,13 @@ export function presenterName(state, follow) {
   return chair ? chair.user.name : t('follow.presenter.chair');
 }
 
-/** `follow`: the room's followState; `present(userId)` asks the room to hand over. */
+/** `follow`: the room's followState; `present(userId, {onDone})` asks the room to hand over. */
 export function presenterBar({ state, follow, present }) {
   const line = h('p', { class: 'follow-line', role: 'status', id: 'follow-status' });
-  const actions = h('div', { class: 'actions follow-actions' });
+  // Built once and shown or hidden: views arrive ten times a second, and a button rebuilt under
+  // the pointer or the keyboard focus would lose the click.
+  const detach = h('button', { type: 'button', class: 'secondary', id: 'detach-button', hidden: true, onclick: () => follow.detach() }, t('follow.detach'));
+  const refollow = h('button', { type: 'button', id: 'refollow-button', hidden: true, onclick: () => follow.follow() }, t('follow.refollow'));
   const handover = h('div', { class: 'handover' });
   const selectId = uid('handover');
 
@@ -48,19 +51,16 @@ export function presenterBar({ state, follow, present }) {
   function render() {
     const name = presenterName(state, follow);
     const s = follow.state;
-    if (follow.presenting()) {
-      line.textContent = t('follow.you.present');
-      replace(actions);
-    } else if (s.following) {
-      line.textContent = t('follow.following', { name });
-      replace(actions, h('button', { type: 'button', class: 'secondary', id: 'detach-button', onclick: () => follow.detach() }, t('follow.detach')));
-    } else {
-      line.textContent = [t('follow.detached', { name }), s.unseen ? t('follow.detached.moved', { name }) : ''].filter(Boolean).join(' ');
-      replace(actions, h('button', { type: 'button', id: 'refollow-button', onclick: () => follow.follow() }, t('follow.refollow')));
-    }
-    line.dataset.mode = follow.presenting() ? 'presenting' : s.following ? 'following' : 'detached';
+    const mode = follow.presenting() ? 'presenting' : s.following ? 'following' : 'detached';
+    let text = t('follow.you.present');
+    if (mode === 'following') text = t('follow.following', { name });
+    if (mode === 'detached') text = [t('follow.detached', { name }), s.unseen ? t('follow.detached.moved', { name }) : ''].filter(Boolean).join(' ');
+    if (line.textContent !== text) line.textContent = text;
+    line.dataset.mode = mode;
+    detach.hidden = mode !== 'following';
+    refollow.hidden = mode !== 'detached';
     // Rebuilt only when what it offers changes, so that a choice in progress is not lost.
-    const key = state.can.chair ? JSON.stringify([s.presenterId, state.participants.map((p) => [p.user.id, p.role])]) : '';
+    const key = state.can.chair ? JSON.stringify([mode, s.presenterId, state.participants.map((p) => [p.user.id, p.role])]) : '';
     if (key !== handover.dataset.key) {
       handover.dataset.key = key;
       replace(handover, state.can.chair ? handoverForm() : null);
@@ -68,7 +68,8 @@ export function presenterBar({ state, follow, present }) {
   }
 
   return {
-    el: h('div', { class: 'presenter-bar' }, h('div', { class: 'follow-row' }, line, actions), handover),
+    el: h('div', { class: 'presenter-bar' },
+      h('div', { class: 'follow-row' }, line, h('div', { class: 'actions follow-actions' }, detach, refollow)), handover),
     render,
   };
 }

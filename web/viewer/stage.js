@@ -102,7 +102,8 @@ export function stage({ step, jump, page, zoomBy, panBy, fit, retry }) {
     action();
   });
 
-  if (typeof ResizeObserver === 'function') new ResizeObserver(() => layout()).observe(box);
+  const resize = typeof ResizeObserver === 'function' ? new ResizeObserver(() => layout()) : null;
+  if (resize) resize.observe(box);
 
   return {
     el: box,
@@ -154,5 +155,7 @@ export function stage({ step, jump, page, zoomBy, panBy, fit, retry }) {
     },
 
     focus() { box.focus(); },
+
+    destroy() { if (resize) resize.disconnect(); },
   };
 }

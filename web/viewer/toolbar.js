@@ -19,7 +19,7 @@ export function windowValue(win) {
 export function toolbar({ goTo, step, setWindow, zoomBy, fit }) {
   const sliderId = uid('viewer-slider');
   const windowId = uid('viewer-window');
-  const slider = h('input', { type: 'range', id: sliderId, min: 0, max: 0, step: 1, value: 0, class: 'viewer-slider' });
+  const slider = h('input', { type: 'range', id: sliderId, min: 0, max: 0, step: 1, value: 0, class: 'viewer-slider', 'aria-label': t('viewer.slider') });
   const counter = h('output', { class: 'viewer-counter', for: sliderId, 'aria-live': 'off' });
   const prev = h('button', { type: 'button', class: 'secondary icon', 'aria-label': t('viewer.prev'), title: t('viewer.prev'), onclick: () => step(-1) }, '▲');
   const next = h('button', { type: 'button', class: 'secondary icon', 'aria-label': t('viewer.next'), title: t('viewer.next'), onclick: () => step(1) }, '▼');
@@ -34,13 +34,20 @@ export function toolbar({ goTo, step, setWindow, zoomBy, fit }) {
 
   let extras = { custom: null, presenter: false };
 
+  // The options are rebuilt only when they change (not on every frame), so that an open list
+  // stays open while the frames go by.
+  let optionsKey = '';
   function options(current) {
     const list = [['default', t('viewer.window.default')]];
     if (extras.presenter) list.push(['presenter', t('viewer.window.presenter')]);
     for (const p of PRESETS) list.push([p, t(`viewer.preset.${p}`)]);
     if (extras.custom) list.push(['custom', t('viewer.window.custom', { center: extras.custom.wc, width: extras.custom.ww })]);
-    replace(select, list.map(([v, text]) => h('option', { value: v, selected: v === current }, text)));
-    select.value = current;
+    const key = JSON.stringify(list);
+    if (key !== optionsKey) {
+      optionsKey = key;
+      replace(select, list.map(([v, text]) => h('option', { value: v }, text)));
+    }
+    if (select.value !== current) select.value = current;
   }
 
   options('default');
@@ -56,10 +63,9 @@ export function toolbar({ goTo, step, setWindow, zoomBy, fit }) {
     showFrame(n, total) {
       const text = t('viewer.counter', { n: total ? n + 1 : 0, total });
       slider.max = String(Math.max(0, total - 1));
-      slider.value = String(n);
+      if (slider.value !== String(n)) slider.value = String(n);
       slider.disabled = total <= 1;
       slider.setAttribute('aria-valuetext', text);
-      slider.setAttribute('aria-label', t('viewer.slider'));
       counter.textContent = text;
       prev.disabled = n <= 0;
       next.disabled = n >= total - 1;

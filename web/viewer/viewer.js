@@ -249,6 +249,7 @@ export function createViewer({ attachments, onChange = () => {}, top = null, bot
 
     /** Whether the window select offers "the presenter's window". */
     offerPresenterWindow(on) {
+      if (offerPresenterWindow === on) return;
       offerPresenterWindow = on;
       if (cur) bar.showWindow(windowValue(cur.window), { custom: cur.window.wc !== undefined ? cur.window : null, presenter: on });
     },
@@ -267,6 +268,7 @@ export function createViewer({ attachments, onChange = () => {}, top = null, bot
       renderToken += 1;
       loader.destroy();
       list.destroy();
+      stageBox.destroy();
       replace(el);
     },
   };
