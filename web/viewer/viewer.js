@@ -196,7 +196,10 @@ export function createViewer({ attachments, onChange = () => {}, top = null, bot
         return [];
       }
     }));
-    all = found.flat();
+    // A series without pixel data (a header-only file) has nothing to show.
+    const empty = found.flat().filter((s) => !(s.frames > 0));
+    for (const s of empty) problems.push(t('viewer.series.empty', { description: seriesName(s), file: s.filename }));
+    all = found.flat().filter((s) => s.frames > 0);
     list.show(all, problems);
     if (all.length && !cur) chooseSeries(all[0]);
   }
