@@ -7,7 +7,7 @@ import { refName } from './store.js';
 
 const NO_FOCUS = 'The chair has not focused a dossier yet.';
 
-function caseOf(d, imaging) {
+function caseOf(d) {
   const p = d.patient;
   const org = d.referrer.organization ? ` (${d.referrer.organization})` : '';
   return [
@@ -17,15 +17,18 @@ function caseOf(d, imaging) {
       h('dt', {}, 'Patient'), h('dd', {}, `${p.pseudonym}${p.birth_year ? `, born ${p.birth_year}` : ''}${p.sex ? `, ${p.sex}` : ''}`),
       h('dt', {}, 'Question'), h('dd', { class: 'prewrap' }, d.question || '—'),
       h('dt', {}, 'History'), h('dd', { class: 'prewrap' }, d.history || '—')),
-    imaging.el,
-    h('h4', {}, 'Attachments'),
-    attachmentTable(d.attachments, { onView: (a) => imaging.open(a.id) }),
   ];
 }
 
-/** `imaging`: the room's viewer (web/viewer/room-imaging.js), shown for the focused dossier. */
+/**
+ * `imaging`: the room's viewer (web/viewer/room-imaging.js), shown for the focused dossier. Its
+ * element stays in place while the case and attachments around it are redrawn, so that a
+ * reconnection or a closed vote neither reloads the images nor takes the keyboard focus away.
+ */
 export function dossierPane({ state, imaging }) {
-  const box = h('div', { id: 'focus' }, h('p', { class: 'muted' }, NO_FOCUS));
+  const info = h('div', {}, h('p', { class: 'muted' }, NO_FOCUS));
+  const files = h('div');
+  const box = h('div', { id: 'focus' }, info, imaging.el, files);
   let token = 0; // only the latest fetch may render
 
   return {
@@ -38,18 +41,21 @@ export function dossierPane({ state, imaging }) {
       const id = state.current;
       if (!id) {
         imaging.show(null);
-        replace(box, h('p', { class: 'muted' }, NO_FOCUS));
+        replace(info, h('p', { class: 'muted' }, NO_FOCUS));
+        replace(files);
         return;
       }
       try {
         const d = await get(`/api/dossiers/${id}`);
         if (mine !== token) return;
         imaging.show(d);
-        replace(box, caseOf(d, imaging));
+        replace(info, caseOf(d));
+        replace(files, h('h4', {}, 'Attachments'), attachmentTable(d.attachments, { onView: (a) => imaging.open(a.id) }));
       } catch (err) {
         if (mine !== token) return;
         imaging.show(null);
-        replace(box, h('p', {}, refName(state, id)), h('p', { class: 'muted' }, `The dossier cannot be shown: ${err.message}`));
+        replace(info, h('p', {}, refName(state, id)), h('p', { class: 'muted' }, `The dossier cannot be shown: ${err.message}`));
+        replace(files);
       }
     },
   };
