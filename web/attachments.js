@@ -1,7 +1,7 @@
 // A dossier's attachments as the dossier page and the live room show them.
 import { download } from './api.js';
 import { h, fmtBytes } from './dom.js';
-import { t } from './i18n.js';
+import { t, currentLang } from './i18n.js';
 
 function dicomFacts(dicom) {
   if (!dicom) return null;
@@ -34,7 +34,7 @@ export function attachmentTable(attachments, { onDelete, onView } = {}) {
         onclick: () => onDelete(a, status),
       }, 'Delete') : null;
       const view = onView && a.dicom ? h('button', {
-        type: 'button', class: 'view-images', 'aria-label': t('viewer.open.label', { file: a.filename }),
+        type: 'button', class: 'view-images', lang: currentLang(), 'aria-label': t('viewer.open.label', { file: a.filename }),
         onclick: () => onView(a),
       }, t('viewer.open')) : null;
       return h('tr', { 'data-attachment-id': a.id },

@@ -5,7 +5,7 @@ import { attachmentTable } from '../attachments.js';
 import { boardsWithRoles, may } from '../context.js';
 import { decisionPanel } from '../decision.js';
 import { createViewer } from '../viewer/viewer.js';
-import { t } from '../i18n.js';
+import { t, currentLang } from '../i18n.js';
 
 function dossierTable(items, boardsById, caption) {
   if (!items.length) return h('p', { class: 'muted' }, 'None yet.');
@@ -174,7 +174,7 @@ export async function dossierPage(main, id) {
       const dicom = dossier.attachments.filter((a) => a.dicom);
       const viewer = createViewer({ attachments: dicom });
       const close = h('button', { type: 'button', class: 'secondary', id: 'close-viewer', onclick: () => closeViewer() }, t('viewer.close'));
-      const section = h('section', { class: 'card', 'aria-labelledby': 'viewer-h', id: 'viewer-section' },
+      const section = h('section', { class: 'card', lang: currentLang(), 'aria-labelledby': 'viewer-h', id: 'viewer-section' },
         h('div', { class: 'viewer-head' }, h('h2', { id: 'viewer-h' }, t('viewer.title')), close), viewer.el);
       imaging = { viewer, section, ids: new Set(dicom.map((a) => a.id)) };
       render();

@@ -2,7 +2,7 @@
 // dossier's DICOM attachments, led by the presenter (`view` messages), with the follow bar, the
 // chair's hand-over and the key images. The room page hands it the room's messages.
 import { h, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, currentLang } from '../i18n.js';
 import { createViewer } from './viewer.js';
 import { followState } from './follow.js';
 import { presenterBar, presenterName } from './presenter-bar.js';
@@ -38,7 +38,7 @@ export function roomImaging({ state, send, sendView, notice }) {
     show: (attachmentId, seriesUid, frame) => { if (viewer) viewer.show(attachmentId, seriesUid, frame); },
   });
   const slot = h('div', { class: 'viewer-slot' });
-  const el = h('section', { class: 'room-imaging', 'aria-labelledby': 'imaging-h', hidden: true },
+  const el = h('section', { class: 'room-imaging', lang: currentLang(), 'aria-labelledby': 'imaging-h', hidden: true },
     h('h4', { id: 'imaging-h' }, t('viewer.title')), bar.el, slot, keys.el);
 
   /** Members and coordinators mark key images: as the server says in `can`, else by room role. */

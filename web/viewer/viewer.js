@@ -6,7 +6,7 @@
 // {attachment_id, series_uid, frame, preset?, wc?, ww?, zoom, center:[x, y]}.
 import { get } from '../api.js';
 import { h, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, currentLang } from '../i18n.js';
 import { FrameLoader } from './frames.js';
 import { seriesList, seriesName } from './series-list.js';
 import { stage as makeStage, clampZoom } from './stage.js';
@@ -59,7 +59,8 @@ export function createViewer({ attachments, onChange = () => {}, top = null, bot
     fit: () => fit(),
   });
   const main = h('div', { class: 'viewer-main', hidden: true }, stageBox.el, bar.el);
-  const el = h('section', { class: 'viewer', 'aria-label': t('viewer.title') }, top, list.el, main, bottom);
+  // The page around may be in another language: screen readers read these words in theirs.
+  const el = h('section', { class: 'viewer', lang: currentLang(), 'aria-label': t('viewer.title') }, top, list.el, main, bottom);
 
   function view() {
     if (!cur) return null;
