@@ -340,3 +340,42 @@ impl TryFrom<&DecisionRow> for Decision {
         serde_json::from_str(&row.body)
     }
 }
+
+/// A window in rescaled units.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq)]
+pub struct WindowLevel {
+    pub center: f64,
+    pub width: f64,
+}
+
+/// A series of a DICOM attachment (API.md section 11).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Series {
+    pub series_uid: String,
+    pub study_uid: String,
+    pub modality: Option<String>,
+    pub series_description: Option<String>,
+    /// Every frame of every instance of the series.
+    pub frames: u32,
+    pub rows: u32,
+    pub columns: u32,
+    /// The file's own window, if it has one.
+    pub window: Option<WindowLevel>,
+}
+
+impl From<&crate::imaging::index::IndexedSeries> for Series {
+    fn from(s: &crate::imaging::index::IndexedSeries) -> Self {
+        Series {
+            series_uid: s.series_uid.clone(),
+            study_uid: s.study_uid.clone(),
+            modality: s.modality.clone(),
+            series_description: s.series_description.clone(),
+            frames: u32::try_from(s.frames.len()).unwrap_or(u32::MAX),
+            rows: s.rows,
+            columns: s.columns,
+            window: s
+                .window
+                .map(|(center, width)| WindowLevel { center, width }),
+        }
+    }
+}

@@ -64,6 +64,19 @@ impl From<RoomRefusal> for AppError {
     }
 }
 
+impl From<crate::imaging::ImagingError> for AppError {
+    fn from(e: crate::imaging::ImagingError) -> Self {
+        use crate::imaging::ImagingError;
+        match e {
+            ImagingError::NotFound(what) => AppError::not_found(what),
+            ImagingError::Unsupported(_) => AppError::Unsupported(e.to_string()),
+            ImagingError::Unreadable(_) | ImagingError::Internal(_) => {
+                AppError::internal(anyhow::anyhow!(e))
+            }
+        }
+    }
+}
+
 impl AppError {
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(err.into())

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod imaging;
 pub mod ingest;
 pub mod input;
 pub mod live;

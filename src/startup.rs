@@ -14,6 +14,7 @@ use crate::auth::token::Keys;
 use crate::config::Config;
 use crate::db::{Backend, Db};
 use crate::http;
+use crate::imaging::{Imaging, ImagingSettings};
 use crate::live::{Hub, LiveSettings, bus};
 use crate::state::AppState;
 use crate::storage::Storage;
@@ -56,6 +57,11 @@ impl Application {
         });
         let storage = Storage::open(&config.object_store_url, &config.s3)?.with_journal(journal);
         let spool = SpoolDir::claim(&config.spool_dir(), db.instance_id())?;
+        let imaging = Arc::new(Imaging::new(
+            storage.clone(),
+            spool.path().to_path_buf(),
+            ImagingSettings::default(),
+        ));
         let keys = Keys::new(&config.jwt_secret, config.token_ttl_secs);
         let hub = start_live(&config, db.clone()).await?;
         start_upload_recovery(db.clone(), storage.clone());
@@ -84,6 +90,7 @@ impl Application {
             db,
             storage,
             spool,
+            imaging,
             keys,
             hub,
             metrics_addr,

@@ -16,6 +16,8 @@ pub struct AppState {
     pub storage: Storage,
     /// This process's own folder for uploads being de-identified.
     pub spool: SpoolDir,
+    /// Series and rendered frames of DICOM attachments.
+    pub imaging: Arc<crate::imaging::Imaging>,
     pub keys: Keys,
     pub hub: Arc<Hub>,
     pub throttle: LoginThrottle,

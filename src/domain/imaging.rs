@@ -179,6 +179,59 @@ pub fn rendered_size(columns: u32, rows: u32, size: Option<u32>) -> (u32, u32) {
     )
 }
 
+/// How a frame is asked to be rendered: an explicit window, a preset, an edge size.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FrameRequest {
+    pub window: Option<Window>,
+    pub preset: Option<Preset>,
+    pub size: Option<u32>,
+}
+
+impl FrameRequest {
+    /// The request from its query parameters (`wc`, `ww`, `preset`, `size`).
+    pub fn parse(
+        wc: Option<f64>,
+        ww: Option<f64>,
+        preset: Option<&str>,
+        size: Option<i64>,
+    ) -> Result<FrameRequest, ValidationError> {
+        let window = Window::parse(wc, ww)?;
+        let preset = match preset {
+            None => None,
+            Some(raw) => Some(raw.parse::<Preset>().map_err(|_| {
+                ValidationError::new(
+                    "preset",
+                    "must be one of default, brain, subdural, stroke, bone, soft_tissue, lung",
+                )
+            })?),
+        };
+        if window.is_some() && preset.is_some() {
+            return Err(ValidationError::new(
+                "preset",
+                "cannot be given together with wc and ww",
+            ));
+        }
+        Ok(FrameRequest {
+            window,
+            preset,
+            size: parse_size(size)?,
+        })
+    }
+
+    /// A canonical text of the request: equal requests render the same picture.
+    pub fn canonical(&self) -> String {
+        let window = match (self.window, self.preset) {
+            (Some(w), _) => format!("w{}:{}", w.center, w.width),
+            (None, Some(p)) if p != Preset::Default => format!("p{}", p.as_str()),
+            _ => "default".to_string(),
+        };
+        match self.size {
+            Some(s) => format!("{window};s{s}"),
+            None => format!("{window};full"),
+        }
+    }
+}
+
 /// What orders one frame within its series.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SliceKey {
@@ -244,6 +297,15 @@ pub fn uid(field: &str, raw: &str) -> Result<String, ValidationError> {
             field,
             "must be a DICOM UID (digits and dots, at most 64 characters)",
         ))
+    }
+}
+
+/// Series and frames are asked of DICOM attachments only (409 otherwise).
+pub fn check_imaging(is_dicom: bool) -> Result<(), &'static str> {
+    if is_dicom {
+        Ok(())
+    } else {
+        Err("the attachment is not DICOM imaging: it has no series or frames")
     }
 }
 

@@ -11,6 +11,7 @@ pub mod dossier;
 pub mod imaging;
 pub mod quorum;
 pub mod report;
+pub mod resample;
 pub mod room;
 pub mod room_access;
 pub mod room_visibility;

@@ -264,6 +264,7 @@ pub async fn delete_attachment(
     .await?;
     state.hub.publish(&done.events);
     let row = done.value;
+    state.imaging.forget(&row.id);
     match state.storage.delete(&row.object_key).await {
         Ok(()) => {
             let key = row.object_key.clone();

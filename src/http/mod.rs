@@ -8,6 +8,7 @@ pub mod decisions;
 pub mod dossiers;
 pub mod exports;
 pub mod health;
+pub mod imaging;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
@@ -55,6 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(attachments::get_attachment)
                 .service(attachments::download_attachment)
                 .service(attachments::delete_attachment)
+                .service(imaging::list_series)
+                .service(imaging::get_frame)
                 .service(sessions::create_session)
                 .service(sessions::list_sessions)
                 .service(sessions::get_session)

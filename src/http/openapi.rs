@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, auth, boards, decisions, dossiers, exports, health, metrics, sessions, users,
+    attachments, auth, boards, decisions, dossiers, exports, health, imaging, metrics, sessions,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -40,6 +41,8 @@ use super::{
         attachments::get_attachment,
         attachments::download_attachment,
         attachments::delete_attachment,
+        imaging::list_series,
+        imaging::get_frame,
         sessions::create_session,
         sessions::list_sessions,
         sessions::get_session,

@@ -19,6 +19,7 @@ use tokio::io::AsyncWriteExt;
 use crate::domain::attachment::{AttachmentKind, safe_content_type, sanitize_filename};
 use crate::domain::sniff::{ContentScan, SNIFF_BYTES, Sniffed, sniff};
 use crate::error::{AppError, AppResult};
+use crate::imaging;
 use crate::ingest::{self, DicomInfo, IngestError, Ingested};
 use crate::storage::{Storage, StoredObject, Upload};
 
@@ -260,10 +261,18 @@ async fn store_ingested(
         .map_err(AppError::internal)?;
     let spool_dir = plan.spool_dir.clone();
     let options = plan.ingest.clone();
-    let (spool, ingested) = tokio::task::spawn_blocking(move || {
+    let (spool, ingested, index) = tokio::task::spawn_blocking(move || {
         let result = ingest::ingest(spool.path(), sniffed, &spool_dir, &options);
+        // The series index is built while the de-identified file is at hand; if it cannot be,
+        // it is built the first time the series are asked for.
+        let index = match &result {
+            Ok(Ingested::Deidentified { file, .. }) => imaging::index::build(file.path())
+                .inspect_err(|e| tracing::warn!(error = %e, "series index not built at upload"))
+                .ok(),
+            _ => None,
+        };
         drop(turn);
-        (spool, result)
+        (spool, result, index)
     })
     .await
     .map_err(AppError::internal)?;
@@ -286,5 +295,10 @@ async fn store_ingested(
         .map_err(AppError::internal)?;
     upload.write_file(&path).await.map_err(AppError::internal)?;
     let stored = upload.finish().await.map_err(AppError::internal)?;
+    if let Some(index) = index
+        && let Err(e) = imaging::store_index(&plan.storage, &plan.object_key, &index).await
+    {
+        tracing::warn!(error = %e, "series index not stored at upload");
+    }
     Ok((stored, dicom))
 }

@@ -4,6 +4,7 @@
 //! Writes are streamed through a multipart upload that is aborted on every failure path, and
 //! on drop, so a failed or abandoned upload leaves no object behind.
 
+mod derived;
 pub mod journal;
 mod s3parts;
 pub mod spool;
@@ -26,6 +27,7 @@ use tokio_util::io::ReaderStream;
 /// Chunk size when streaming a local object to a client.
 const READ_CHUNK_BYTES: usize = 1024 * 1024;
 
+pub use derived::derived_prefix;
 pub use upload::{StoredObject, Upload};
 
 /// S3 connection settings, read from the environment as the object_store crate names them.
@@ -105,7 +107,8 @@ impl Storage {
             // acknowledged attachment survives a power cut as its row does.
             let store = LocalFileSystem::new_with_prefix(dir)
                 .with_context(|| format!("cannot open the object directory {dir}"))?
-                .with_fsync(true);
+                .with_fsync(true)
+                .with_automatic_cleanup(true);
             local_root = Some(std::path::PathBuf::from(dir));
             (Arc::new(store), format!("local files in {dir}"))
         } else if url == "memory://" || url == "memory:" {
@@ -210,12 +213,14 @@ impl Storage {
         }
     }
 
-    /// Removes `key`; a missing object is not an error.
+    /// Removes `key` and what is derived from it (`derived.rs`); a missing object is not an
+    /// error.
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         match self.store.delete(&ObjectPath::from(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("cannot delete object {key}")),
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot delete object {key}")),
         }
+        self.delete_derived(key).await
     }
 
     /// Whether the store answers, for `/readyz`.

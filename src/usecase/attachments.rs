@@ -51,7 +51,7 @@ pub fn add(conn: &mut DbConn, row: &AttachmentRow) -> AppResult<Done<()>> {
 }
 
 /// An attachment `user` may see (as its dossier), with its dossier: 404 otherwise.
-fn load_visible(
+pub(super) fn load_visible(
     conn: &mut DbConn,
     user: &UserRow,
     id: &str,

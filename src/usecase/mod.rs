@@ -17,6 +17,7 @@ pub mod dossiers;
 pub mod effects;
 pub mod events;
 pub mod exports;
+pub mod imaging;
 pub mod review;
 pub mod room;
 pub mod sessions;

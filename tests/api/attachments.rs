@@ -64,7 +64,7 @@ pub struct Fixture {
     pub coordinator: Actor,
     pub member: Actor,
     other_referrer: Actor,
-    stranger: Actor,
+    pub stranger: Actor,
     board: String,
     pub dossier: Value,
 }
@@ -121,6 +121,20 @@ impl Fixture {
             stranger,
             board,
             dossier,
+        }
+    }
+
+    /// The directory where the store keeps its objects (the S3 server's or the local one's).
+    pub fn store_dir(&self) -> std::path::PathBuf {
+        match &self.s3 {
+            Some(s3) => s3.dir.path().to_path_buf(),
+            None => std::path::PathBuf::from(
+                self.app
+                    .config
+                    .object_store_url
+                    .strip_prefix("file://")
+                    .expect("a local store"),
+            ),
         }
     }
 

@@ -1,0 +1,507 @@
+//! Series and rendered frames (API.md section 11, issue 13): series built in code with a known
+//! pattern in several transfer syntaxes, shuffled in zips; the PNG pixels after windowing, the
+//! slice order, sizes, ETag/304, errors, and the render cache going with the attachment, on both
+//! databases and on local files and S3.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use crate::attachments::{Fixture, Store, dicom_file};
+use crate::dicom_series::{
+    BAND, COLUMNS, EXPLICIT_LE, IMPLICIT_LE, ROWS, SLICES, Spec, bright_band, png_grey, row_means,
+    shuffled_zip, transcode,
+};
+use crate::helpers::{Backend, Options};
+use crate::{on_all_stores, on_both};
+
+on_both!(
+    every_transfer_syntax_renders_in_slice_order,
+    windows_presets_and_sizes,
+    undecodable_syntaxes_are_named,
+);
+on_all_stores!(etags_errors_access_and_the_cache_going_with_the_attachment);
+
+async fn upload(f: &Fixture, bytes: Vec<u8>, name: &str) -> Value {
+    let form = Form::new().part(
+        "file",
+        Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str("application/octet-stream")
+            .unwrap(),
+    );
+    let res = f
+        .app
+        .client
+        .post(format!(
+            "{}/api/dossiers/{}/attachments",
+            f.app.url,
+            f.dossier_id()
+        ))
+        .bearer_auth(&f.referrer.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// The (de-identified) UID of the attachment's only series.
+async fn only_series(f: &Fixture, attachment: &Value) -> String {
+    let listed = f
+        .app
+        .get(
+            &format!("/api/attachments/{}/series", id(attachment)),
+            Some(&f.member.token),
+        )
+        .await;
+    listed.expect(200)["items"][0]["series_uid"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn frame(f: &Fixture, token: &str, path: &str) -> reqwest::Response {
+    f.app
+        .client
+        .get(format!("{}/api/attachments/{path}", f.app.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn png_of(f: &Fixture, path: &str) -> (u32, u32, Vec<u8>) {
+    let res = frame(f, &f.member.token, path).await;
+    let status = res.status().as_u16();
+    if status != 200 {
+        panic!("{path}: {status} {}", res.text().await.unwrap());
+    }
+    assert_eq!(res.headers()["content-type"], "image/png");
+    png_grey(&res.bytes().await.unwrap())
+}
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
+fn all_slices(spec: &Spec, ts: &str) -> Vec<Vec<u8>> {
+    (0..SLICES).map(|i| spec.instance(&[i], ts)).collect()
+}
+
+/// Checks that frame n shows slice n, bright band on dark rows (with a tolerance for lossy
+/// syntaxes).
+async fn check_order(f: &Fixture, attachment: &str, what: &str) {
+    let listed = f
+        .app
+        .get(
+            &format!("/api/attachments/{attachment}/series"),
+            Some(&f.member.token),
+        )
+        .await;
+    let items = listed.expect(200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{what}: {items:?}");
+    let s = &items[0];
+    // De-identification gave the series a new UID.
+    let uid = s["series_uid"].as_str().unwrap();
+    assert!(uid.starts_with("2.25."), "{what}: {uid}");
+    assert_eq!(s["frames"], SLICES, "{what}");
+    assert_eq!(
+        (s["rows"].as_u64(), s["columns"].as_u64()),
+        (Some(ROWS.into()), Some(COLUMNS.into()))
+    );
+    assert_eq!(s["modality"], "MR");
+    for n in 0..SLICES {
+        let (w, h, grey) = png_of(f, &format!("{attachment}/series/{uid}/frames/{n}")).await;
+        assert_eq!((w, h), (u32::from(COLUMNS), u32::from(ROWS)), "{what}");
+        assert_eq!(
+            bright_band(w, &grey),
+            n,
+            "{what}: frame {n} shows the wrong slice"
+        );
+        let means = row_means(w, &grey);
+        let band = (n * BAND as usize)..((n + 1) * BAND as usize);
+        for (row, mean) in means.iter().enumerate() {
+            if band.contains(&row) {
+                assert!(*mean > 200.0, "{what}: frame {n} row {row} is {mean}");
+            } else if row + 2 < band.start || row > band.end + 1 {
+                assert!(*mean < 40.0, "{what}: frame {n} row {row} is {mean}");
+            }
+        }
+    }
+}
+
+async fn every_transfer_syntax_renders_in_slice_order(backend: Backend) {
+    let f = Fixture::with_options(backend, Store::Files, Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let uid = |n: u32| format!("1.2.826.0.1.3680043.99.2.{n}");
+    type Make<'a> = Box<dyn Fn(&Spec) -> Vec<Vec<u8>> + 'a>;
+    let cases: Vec<(&str, Spec, Make)> = vec![
+        (
+            "explicit VR little endian",
+            Spec::sixteen_bit(&uid(1)),
+            Box::new(|s| all_slices(s, EXPLICIT_LE)),
+        ),
+        (
+            "implicit VR little endian",
+            Spec::sixteen_bit(&uid(2)),
+            Box::new(|s| all_slices(s, IMPLICIT_LE)),
+        ),
+        (
+            "deflated",
+            Spec::sixteen_bit(&uid(3)),
+            Box::new(|s| {
+                all_slices(s, EXPLICIT_LE)
+                    .iter()
+                    .map(|b| transcode(b, "dcmconv", &["+td"], d))
+                    .collect()
+            }),
+        ),
+        (
+            "JPEG baseline",
+            Spec::eight_bit(&uid(4)),
+            Box::new(|s| {
+                all_slices(s, EXPLICIT_LE)
+                    .iter()
+                    .map(|b| transcode(b, "dcmcjpeg", &["+eb"], d))
+                    .collect()
+            }),
+        ),
+        (
+            "JPEG extended",
+            Spec::eight_bit(&uid(5)),
+            Box::new(|s| {
+                all_slices(s, EXPLICIT_LE)
+                    .iter()
+                    .map(|b| transcode(b, "dcmcjpeg", &["+ee"], d))
+                    .collect()
+            }),
+        ),
+        (
+            "JPEG lossless",
+            Spec::sixteen_bit(&uid(6)),
+            Box::new(|s| {
+                all_slices(s, EXPLICIT_LE)
+                    .iter()
+                    .map(|b| transcode(b, "dcmcjpeg", &["+el"], d))
+                    .collect()
+            }),
+        ),
+        (
+            "JPEG lossless SV1",
+            Spec::sixteen_bit(&uid(7)),
+            Box::new(|s| {
+                all_slices(s, EXPLICIT_LE)
+                    .iter()
+                    .map(|b| transcode(b, "dcmcjpeg", &["+e1"], d))
+                    .collect()
+            }),
+        ),
+        (
+            "RLE lossless",
+            Spec::sixteen_bit(&uid(8)),
+            Box::new(|s| {
+                all_slices(s, EXPLICIT_LE)
+                    .iter()
+                    .map(|b| transcode(b, "dcmcrle", &[], d))
+                    .collect()
+            }),
+        ),
+        (
+            "JPEG 2000",
+            Spec::sixteen_bit(&uid(9)),
+            Box::new(|s| (0..SLICES).map(|i| s.jpeg2000(i, d)).collect()),
+        ),
+    ];
+    for (what, spec, make) in cases {
+        let zip = shuffled_zip(make(&spec));
+        let a = upload(&f, zip, &format!("{what}.zip")).await;
+        check_order(&f, id(&a), what).await;
+    }
+    // A single Part-10 file with a multi-frame instance: frames in frame order.
+    let spec = Spec::sixteen_bit(&uid(10));
+    let frames: Vec<usize> = (0..SLICES).collect();
+    let a = upload(&f, spec.instance(&frames, EXPLICIT_LE), "multiframe.dcm").await;
+    check_order(&f, id(&a), "multi-frame").await;
+}
+
+async fn windows_presets_and_sizes(backend: Backend) {
+    let f = Fixture::with_options(backend, Store::Files, Options::default()).await;
+    let a = upload(
+        &f,
+        shuffled_zip(all_slices(
+            &Spec::sixteen_bit("1.2.826.0.1.3680043.99.3.1"),
+            EXPLICIT_LE,
+        )),
+        "s.zip",
+    )
+    .await;
+    let uid = only_series(&f, &a).await;
+    let base = format!("{}/series/{uid}/frames/2", id(&a));
+    let grey_at = |grey: &[u8], row: usize| grey[row * COLUMNS as usize + 3];
+    let marker_row = 2 * BAND as usize;
+    // Rescaled values: background 0, marker 1000. The file's window (500/1001) by default.
+    let (_, _, g) = png_of(&f, &base).await;
+    assert_eq!((grey_at(&g, 0), grey_at(&g, marker_row)), (0, 255));
+    // An explicit window: background at its middle.
+    let (_, _, g) = png_of(&f, &format!("{base}?wc=0&ww=2001")).await;
+    assert!(
+        (i32::from(grey_at(&g, 0)) - 128).abs() <= 1,
+        "{}",
+        grey_at(&g, 0)
+    );
+    assert_eq!(grey_at(&g, marker_row), 255);
+    // A window above everything: all black.
+    let (_, _, g) = png_of(&f, &format!("{base}?wc=5000&ww=100")).await;
+    assert!(g.iter().all(|&v| v == 0));
+    // A preset (brain 40/80): background black, marker white.
+    let (_, _, g) = png_of(&f, &format!("{base}?preset=brain")).await;
+    assert_eq!((grey_at(&g, 0), grey_at(&g, marker_row)), (0, 255));
+    // Sizes: the longest edge, aspect kept.
+    let (w, h, _) = png_of(&f, &format!("{base}?size=128")).await;
+    assert_eq!((w, h), (128, 64));
+    let (w, h, _) = png_of(&f, &format!("{base}?size=64")).await;
+    assert_eq!((w, h), (64, 32));
+    // MONOCHROME1 is inverted; no window in the file: min–max.
+    let spec = Spec {
+        monochrome1: true,
+        window: None,
+        ..Spec::sixteen_bit("1.2.826.0.1.3680043.99.3.2")
+    };
+    let a1 = upload(&f, shuffled_zip(all_slices(&spec, EXPLICIT_LE)), "m1.zip").await;
+    let uid1 = only_series(&f, &a1).await;
+    let (_, _, g) = png_of(&f, &format!("{}/series/{uid1}/frames/2", id(&a1))).await;
+    assert_eq!((grey_at(&g, 0), grey_at(&g, marker_row)), (255, 0));
+    let listed = f
+        .app
+        .get(
+            &format!("/api/attachments/{}/series", id(&a1)),
+            Some(&f.member.token),
+        )
+        .await;
+    assert_eq!(listed.expect(200)["items"][0]["window"], Value::Null);
+    let listed = f
+        .app
+        .get(
+            &format!("/api/attachments/{}/series", id(&a)),
+            Some(&f.member.token),
+        )
+        .await;
+    assert_eq!(listed.expect(200)["items"][0]["window"]["center"], 500.0);
+    // Bad parameters: 400 naming the field.
+    for (query, field) in [
+        ("wc=10", "ww"),
+        ("ww=10", "wc"),
+        ("wc=10&ww=0", "ww"),
+        ("wc=abc&ww=10", "wc"),
+        ("wc=1e300&ww=10", "wc"),
+        ("preset=liver", "preset"),
+        ("preset=brain&wc=1&ww=2", "preset"),
+        ("size=63", "size"),
+        ("size=2049", "size"),
+        ("size=big", "size"),
+    ] {
+        let res = f
+            .app
+            .get(
+                &format!("/api/attachments/{base}?{query}"),
+                Some(&f.member.token),
+            )
+            .await;
+        res.expect_invalid(field);
+    }
+}
+
+/// Files under `dir` whose path contains `part`.
+fn files_with(dir: &std::path::Path, part: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().contains(part) {
+                found.push(p.to_string_lossy().to_string());
+            }
+        }
+    }
+    found
+}
+
+async fn etags_errors_access_and_the_cache_going_with_the_attachment(
+    backend: Backend,
+    store: Store,
+) {
+    let f = Fixture::with_options(backend, store, Options::default()).await;
+    let a = upload(
+        &f,
+        shuffled_zip(all_slices(
+            &Spec::sixteen_bit("1.2.826.0.1.3680043.99.4.1"),
+            EXPLICIT_LE,
+        )),
+        "s.zip",
+    )
+    .await;
+    // An attachment stored before its index existed (or whose index was lost): the index is
+    // built from the object the first time it is needed, and stored again.
+    let root = f.store_dir();
+    let stored_index = files_with(&root, ".derived/series-v");
+    assert_eq!(stored_index.len(), 1, "the index is stored at upload");
+    std::fs::remove_file(&stored_index[0]).unwrap();
+    let uid = only_series(&f, &a).await;
+    assert_eq!(
+        files_with(&root, ".derived/series-v").len(),
+        1,
+        "rebuilt and stored"
+    );
+    let path = format!("{}/series/{uid}/frames/1", id(&a));
+    let res = frame(&f, &f.member.token, &path).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    assert_eq!(res.headers()["cache-control"], "private, max-age=86400");
+    let first = res.bytes().await.unwrap();
+    // Revalidation: 304 without a body; the same bytes again otherwise.
+    let res = f
+        .app
+        .client
+        .get(format!("{}/api/attachments/{path}", f.app.url))
+        .bearer_auth(&f.coordinator.token)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 304);
+    assert_eq!(res.headers()["etag"].to_str().unwrap(), etag);
+    let again = frame(&f, &f.referrer.token, &path).await;
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(again.bytes().await.unwrap(), first);
+    // Another window is another picture, with another ETag.
+    let other = frame(&f, &f.member.token, &format!("{path}?preset=bone")).await;
+    assert_ne!(other.headers()["etag"].to_str().unwrap(), etag);
+    // Errors.
+    let a_id = id(&a);
+    for (p, status) in [
+        (format!("{a_id}/series/{uid}/frames/{SLICES}"), 404),
+        (format!("{a_id}/series/{uid}/frames/-1"), 404),
+        (format!("{a_id}/series/{uid}/frames/x"), 404),
+        (format!("{a_id}/series/1.2.3.4/frames/0"), 404),
+        (format!("{a_id}/series/not-a-uid/frames/0"), 404),
+        (format!("{}/series/{uid}/frames/0", uuid_like()), 404),
+    ] {
+        let res = frame(&f, &f.member.token, &p).await;
+        assert_eq!(res.status().as_u16(), status, "{p}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "not_found", "{p}: {body}");
+    }
+    // A non-DICOM attachment has no series (409), and DICOM without an image has none listed.
+    let pdf = upload(&f, b"%PDF-1.4 compte rendu".to_vec(), "cr.pdf").await;
+    f.app
+        .get(
+            &format!("/api/attachments/{}/series", id(&pdf)),
+            Some(&f.member.token),
+        )
+        .await
+        .expect_problem(409, "conflict");
+    let res = frame(
+        &f,
+        &f.member.token,
+        &format!("{}/series/{uid}/frames/0", id(&pdf)),
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 409);
+    let plain = upload(&f, dicom_file("DOE^JANE", "no image"), "x.dcm").await;
+    let listed = f
+        .app
+        .get(
+            &format!("/api/attachments/{}/series", id(&plain)),
+            Some(&f.member.token),
+        )
+        .await;
+    assert_eq!(listed.expect(200)["items"], serde_json::json!([]));
+    // Access follows the attachment's: a stranger and no token are refused.
+    let res = frame(&f, &f.stranger.token, &path).await;
+    assert_eq!(res.status().as_u16(), 404);
+    f.app
+        .get(
+            &format!("/api/attachments/{a_id}/series"),
+            Some(&f.stranger.token),
+        )
+        .await
+        .expect_problem(404, "not_found");
+    let res = f
+        .app
+        .client
+        .get(format!("{}/api/attachments/{path}", f.app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    // The index and rendered frames are stored beside the object, and go with it.
+    assert!(
+        !files_with(&root, ".derived/frames/").is_empty(),
+        "rendered frames are cached"
+    );
+    assert!(
+        !files_with(&root, ".derived/series-v").is_empty(),
+        "the index is stored"
+    );
+    f.app
+        .delete(&format!("/api/attachments/{a_id}"), Some(&f.referrer.token))
+        .await
+        .expect(204);
+    let left: Vec<String> = files_with(&root, a_id);
+    assert!(
+        left.is_empty(),
+        "nothing of the attachment is left: {left:?}"
+    );
+    let res = frame(&f, &f.member.token, &path).await;
+    assert_eq!(res.status().as_u16(), 404);
+}
+
+fn uuid_like() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn undecodable_syntaxes_are_named(backend: Backend) {
+    let f = Fixture::with_options(backend, Store::Files, Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    for (what, spec, tool, options, name) in [
+        (
+            "JPEG-LS",
+            Spec::sixteen_bit("1.2.826.0.1.3680043.99.5.1"),
+            "dcmcjpls",
+            &[][..],
+            "JPEG-LS",
+        ),
+        (
+            "12-bit JPEG",
+            Spec::twelve_bit("1.2.826.0.1.3680043.99.5.2"),
+            "dcmcjpeg",
+            &["+ee"][..],
+            "JPEG Extended",
+        ),
+    ] {
+        let bytes = transcode(&spec.instance(&[0], EXPLICIT_LE), tool, options, dir.path());
+        let a = upload(&f, bytes, &format!("{what}.dcm")).await;
+        let uid = only_series(&f, &a).await;
+        let res = frame(
+            &f,
+            &f.member.token,
+            &format!("{}/series/{uid}/frames/0", id(&a)),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 415, "{what}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "unsupported");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(name) && detail.contains("1.2.840.10008.1.2.4."),
+            "{what}: {detail}"
+        );
+    }
+}
