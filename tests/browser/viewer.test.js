@@ -134,6 +134,7 @@ test('the member follows the presenter, detaches, follows again; key images; han
   // --- The member detaches: the chair goes on, the member's frame stays.
   await member.getByRole('button', { name: 'Détacher' }).click();
   await member.locator('#follow-status[data-mode="detached"]').waitFor();
+  assert.equal(await member.getByRole('button', { name: 'Détacher' }).count(), 0, 'only the way back is offered');
   await chair.keyboard.press('End');
   await waitFrame(chair, SLICES - 1);
   await member.locator('#follow-status', { hasText: 'a changé d’image depuis' }).waitFor({ timeout: 5000 });
@@ -173,6 +174,8 @@ test('the member follows the presenter, detaches, follows again; key images; han
   await chair.getByRole('button', { name: 'Passer la présentation' }).click();
   await member.locator('#follow-status', { hasText: 'Vous présentez' }).waitFor();
   await chair.locator('#follow-status', { hasText: `Vous suivez ${world.specialists[0].name}` }).waitFor();
+  assert.equal(await member.getByRole('button', { name: /^(Détacher|Suivre à nouveau)$/ }).count(), 0, 'the presenter follows nobody');
+  await chair.getByRole('button', { name: 'Détacher' }).waitFor();
   await member.locator('.viewer-stage').focus();
   await member.keyboard.press('Home');
   await waitFrame(chair, 0, FOLLOW_MS);
