@@ -5,6 +5,7 @@ pub mod cli;
 pub mod csv;
 pub mod fhir;
 pub mod pdf;
+mod pdf_text;
 pub mod stream;
 
 use crate::db::exports::ExportRow;

@@ -4,6 +4,8 @@
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
 use crate::api::Decision;
+use crate::domain::resample::Picture;
+pub use crate::export::pdf_text::{win_ansi, wrap};
 
 /// What the record shows besides the decision itself.
 pub struct RecordContext {
@@ -13,118 +15,20 @@ pub struct RecordContext {
     pub reference: String,
     pub pseudonym: String,
     pub question: String,
+    /// The decision's key images as thumbnails, in its order (`None`: no longer available).
+    pub thumbnails: Vec<Option<Picture>>,
 }
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 56.0;
 
-/// Widths of Helvetica's printable ASCII glyphs (from the font's metrics), in 1/1000 em.
-const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-];
-
-fn char_width(c: char, size: f32, bold: bool) -> f32 {
-    let w = match c as u32 {
-        32..=126 => HELVETICA[(c as u32 - 32) as usize],
-        _ => 556,
-    };
-    let factor = if bold { 1.08 } else { 1.0 };
-    f32::from(w) * size / 1000.0 * factor
-}
-
-fn text_width(s: &str, size: f32, bold: bool) -> f32 {
-    s.chars().map(|c| char_width(c, size, bold)).sum()
-}
-
-/// Text as WinAnsi bytes; characters the encoding lacks become `?`.
-pub fn win_ansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .filter(|c| !c.is_control())
-        .map(|c| match c as u32 {
-            0x20..=0x7E | 0xA0..=0xFF => c as u32 as u8,
-            _ => match c {
-                '€' => 0x80,
-                '‚' => 0x82,
-                'ƒ' => 0x83,
-                '„' => 0x84,
-                '…' => 0x85,
-                '†' => 0x86,
-                '‡' => 0x87,
-                'ˆ' => 0x88,
-                '‰' => 0x89,
-                'Š' => 0x8A,
-                '‹' => 0x8B,
-                'Œ' => 0x8C,
-                'Ž' => 0x8E,
-                '‘' => 0x91,
-                '’' => 0x92,
-                '“' => 0x93,
-                '”' => 0x94,
-                '•' => 0x95,
-                '–' => 0x96,
-                '—' => 0x97,
-                '˜' => 0x98,
-                '™' => 0x99,
-                'š' => 0x9A,
-                '›' => 0x9B,
-                'œ' => 0x9C,
-                'ž' => 0x9E,
-                'Ÿ' => 0x9F,
-                _ => b'?',
-            },
-        })
-        .collect()
-}
-
-/// Splits text into lines that fit `width`, keeping the author's line breaks.
-pub fn wrap(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if text_width(&candidate, size, bold) <= width || line.is_empty() {
-                line = candidate;
-            } else {
-                lines.push(std::mem::take(&mut line));
-                line = word.to_string();
-            }
-            // A single word longer than the line is cut.
-            while text_width(&line, size, bold) > width && line.chars().count() > 1 {
-                let mut cut = String::new();
-                let mut rest = String::new();
-                for c in line.chars() {
-                    if rest.is_empty() && text_width(&format!("{cut}{c}"), size, bold) <= width {
-                        cut.push(c);
-                    } else {
-                        rest.push(c);
-                    }
-                }
-                if cut.is_empty() {
-                    break;
-                }
-                lines.push(cut);
-                line = rest;
-            }
-        }
-        lines.push(line);
-    }
-    lines
-}
-
 /// Lays out lines top to bottom, starting new pages as needed.
 struct Writer {
     pages: Vec<Content>,
     y: f32,
+    /// Pictures placed, with the page they are on.
+    images: Vec<(usize, Picture)>,
 }
 
 impl Writer {
@@ -132,6 +36,7 @@ impl Writer {
         let mut w = Writer {
             pages: Vec::new(),
             y: 0.0,
+            images: Vec::new(),
         };
         w.new_page();
         w
@@ -164,6 +69,46 @@ impl Writer {
         for l in wrap(text, size, bold, PAGE_W - 2.0 * MARGIN) {
             self.line(&l, size, bold);
         }
+    }
+
+    /// Places `picture` at the left margin, at most `edge` points on its longest side, and
+    /// `caption` beside it.
+    fn picture(&mut self, picture: Picture, edge: f32, caption: &[String]) {
+        let scale = edge / picture.width.max(picture.height).max(1) as f32;
+        let (w, h) = (picture.width as f32 * scale, picture.height as f32 * scale);
+        if self.y - h < MARGIN {
+            self.new_page();
+        }
+        let top = self.y;
+        self.y -= h;
+        let name = format!("Im{}", self.images.len());
+        let page = self.pages.len() - 1;
+        if let Some(content) = self.pages.last_mut() {
+            content
+                .save_state()
+                .transform([w, 0.0, 0.0, h, MARGIN, self.y])
+                .x_object(Name(name.as_bytes()))
+                .restore_state();
+        }
+        self.images.push((page, picture));
+        let mut line_y = top;
+        for text in caption {
+            for l in wrap(text, 10.0, false, PAGE_W - 2.0 * MARGIN - w - 12.0) {
+                line_y -= 13.5;
+                if line_y < self.y {
+                    break;
+                }
+                if let Some(content) = self.pages.last_mut() {
+                    content
+                        .begin_text()
+                        .set_font(Name(b"F1"), 10.0)
+                        .next_line(MARGIN + w + 12.0, line_y)
+                        .show(Str(&win_ansi(&l)))
+                        .end_text();
+                }
+            }
+        }
+        self.gap(8.0);
     }
 
     fn gap(&mut self, points: f32) {
@@ -227,6 +172,7 @@ pub fn decision_record(d: &Decision, ctx: &RecordContext) -> Vec<u8> {
         }
     }
     w.gap(6.0);
+    key_images(&mut w, d, ctx);
     let q = &d.quorum;
     w.field(
         "Quorum",
@@ -257,10 +203,51 @@ pub fn decision_record(d: &Decision, ctx: &RecordContext) -> Vec<u8> {
     w.field("Record hash (SHA-256)", &d.hash);
     w.field("Previous record hash", &d.previous_hash);
     w.field("Decision id", &d.id);
-    render(w.pages, &format!("Decision record {}", ctx.reference))
+    render(w, &format!("Decision record {}", ctx.reference))
 }
 
-fn render(pages: Vec<Content>, title: &str) -> Vec<u8> {
+/// The key images the board marked: thumbnail, note, who and when.
+fn key_images(w: &mut Writer, d: &Decision, ctx: &RecordContext) {
+    if d.key_images.is_empty() {
+        return;
+    }
+    w.paragraph("Key images", 9.0, true);
+    for (i, k) in d.key_images.iter().enumerate() {
+        let caption = vec![
+            format!("Image {} of series {}", k.frame + 1, k.series_uid),
+            if k.note.trim().is_empty() {
+                "(no note)".to_string()
+            } else {
+                k.note.clone()
+            },
+            format!("Marked by {} at {}", k.by.name, k.at),
+        ];
+        match ctx.thumbnails.get(i).cloned().flatten() {
+            Some(picture) => w.picture(picture, 120.0, &caption),
+            None => {
+                for line in caption {
+                    w.paragraph(&line, 10.0, false);
+                }
+                w.paragraph("(the image is no longer available)", 9.0, false);
+                w.gap(6.0);
+            }
+        }
+    }
+}
+
+/// A picture as a compressed PDF image stream.
+fn image_stream(picture: &Picture) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let len = picture.width as usize * picture.height as usize * usize::from(picture.channels);
+    let samples = picture.samples.get(..len).unwrap_or(&picture.samples);
+    // Writing to memory cannot fail.
+    let _ = encoder.write_all(samples);
+    encoder.finish().unwrap_or_default()
+}
+
+fn render(w: Writer, title: &str) -> Vec<u8> {
+    let Writer { pages, images, .. } = w;
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -270,6 +257,7 @@ fn render(pages: Vec<Content>, title: &str) -> Vec<u8> {
     let page_ids: Vec<Ref> = (0..pages.len())
         .map(|i| Ref::new(first_page + 2 * i as i32))
         .collect();
+    let first_image = first_page + 2 * pages.len() as i32;
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree)
@@ -296,36 +284,31 @@ fn render(pages: Vec<Content>, title: &str) -> Vec<u8> {
         fonts.pair(Name(b"F1"), regular);
         fonts.pair(Name(b"F2"), bold);
         fonts.finish();
+        if images.iter().any(|(p, _)| *p == i) {
+            let mut objects = resources.x_objects();
+            for (k, _) in images.iter().enumerate().filter(|(_, (p, _))| *p == i) {
+                let name = format!("Im{k}");
+                objects.pair(Name(name.as_bytes()), Ref::new(first_image + k as i32));
+            }
+            objects.finish();
+        }
         resources.finish();
         page.finish();
         pdf.stream(content_id, &content.finish());
     }
+    for (k, (_, picture)) in images.iter().enumerate() {
+        let data = image_stream(picture);
+        let mut image = pdf.image_xobject(Ref::new(first_image + k as i32), &data);
+        image.filter(pdf_writer::Filter::FlateDecode);
+        image.width(picture.width as i32);
+        image.height(picture.height as i32);
+        if picture.channels == 1 {
+            image.color_space().device_gray();
+        } else {
+            image.color_space().device_rgb();
+        }
+        image.bits_per_component(8);
+        image.finish();
+    }
     pdf.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodes_french_text() {
-        assert_eq!(win_ansi("Hélène"), vec![b'H', 0xE9, b'l', 0xE8, b'n', b'e']);
-        assert_eq!(win_ansi("€ œ"), vec![0x80, b' ', 0x9C]);
-        assert_eq!(win_ansi("日"), vec![b'?']);
-    }
-
-    #[test]
-    fn wraps_within_the_width() {
-        let text = "word ".repeat(200);
-        let lines = wrap(&text, 11.0, false, 300.0);
-        assert!(lines.len() > 5);
-        assert!(lines.iter().all(|l| text_width(l, 11.0, false) <= 300.0));
-        let long = "x".repeat(500);
-        assert!(
-            wrap(&long, 11.0, false, 300.0)
-                .iter()
-                .all(|l| text_width(l, 11.0, false) <= 300.0)
-        );
-        assert_eq!(wrap("a\nb", 11.0, false, 300.0), vec!["a", "b"]);
-    }
 }

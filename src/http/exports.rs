@@ -110,6 +110,8 @@ pub async fn decision_pdf(
     .await?
     .value;
     let decision = Decision::try_from(&row).map_err(AppError::internal)?;
+    let mut ctx = ctx;
+    ctx.thumbnails = thumbnails(&state, &decision).await?;
     let filename = format!("decision-{}.pdf", ctx.reference);
     let bytes = tokio::task::spawn_blocking(move || pdf::decision_record(&decision, &ctx))
         .await
@@ -161,4 +163,43 @@ pub async fn activity_report(
         .read(move |conn| exports::activity(conn, &me.user, board_id, year))
         .await?;
     Ok(web::Json(report))
+}
+
+/// The key images of a decision as thumbnails for its printable record.
+async fn thumbnails(
+    state: &AppState,
+    decision: &Decision,
+) -> AppResult<Vec<Option<crate::domain::resample::Picture>>> {
+    let ids: Vec<String> = decision
+        .key_images
+        .iter()
+        .map(|k| k.attachment_id.clone())
+        .collect();
+    let sources = state
+        .db
+        .read(move |conn| usecase::imaging::key_image_sources(conn, &ids))
+        .await?;
+    let request = crate::domain::imaging::FrameRequest {
+        size: Some(240),
+        ..Default::default()
+    };
+    let mut pictures = Vec::with_capacity(sources.len());
+    for (key, source) in decision.key_images.iter().zip(sources) {
+        let picture = match source {
+            Some(source) => match state
+                .imaging
+                .frame(&source, &key.series_uid, key.frame, &request)
+                .await
+            {
+                Ok(frame) => crate::imaging::render::decode_png(&frame.png),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a key image cannot be shown in a record");
+                    None
+                }
+            },
+            None => None,
+        };
+        pictures.push(picture);
+    }
+    Ok(pictures)
 }

@@ -168,3 +168,22 @@ fn encode_png(picture: &Picture) -> Result<Vec<u8>, ImagingError> {
     }
     Ok(out)
 }
+
+/// The pixels of a PNG this module wrote (8-bit grey or RGB).
+pub fn decode_png(bytes: &[u8]) -> Option<Picture> {
+    let mut reader = png::Decoder::new(Cursor::new(bytes)).read_info().ok()?;
+    let mut samples = vec![0; reader.output_buffer_size()?];
+    let info = reader.next_frame(&mut samples).ok()?;
+    samples.truncate(info.buffer_size());
+    let channels = match info.color_type {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::Rgb => 3,
+        _ => return None,
+    };
+    Some(Picture {
+        width: info.width,
+        height: info.height,
+        channels,
+        samples,
+    })
+}

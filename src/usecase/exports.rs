@@ -120,6 +120,7 @@ pub fn decision_record(
         reference: dossier.reference,
         pseudonym: dossier.patient_pseudonym,
         question: dossier.question,
+        thumbnails: Vec::new(),
     };
     Ok(Done::quiet((row, context)))
 }

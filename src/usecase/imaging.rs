@@ -43,3 +43,21 @@ pub fn list_series(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<Don
 pub fn frame_source(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<Source> {
     source_of(conn, user, id)
 }
+
+/// The stored attachments of a decision's key images (whoever may read the decision sees its
+/// dossier's attachments); `None` for one removed since.
+pub fn key_image_sources(
+    conn: &mut DbConn,
+    attachment_ids: &[String],
+) -> AppResult<Vec<Option<Source>>> {
+    attachment_ids
+        .iter()
+        .map(|id| {
+            Ok(crate::db::attachments::by_id(conn, id)?.map(|row| Source {
+                attachment_id: row.id,
+                object_key: row.object_key,
+                sha256: row.sha256,
+            }))
+        })
+        .collect()
+}

@@ -11,7 +11,7 @@ use crate::dicom_series::{
     BAND, COLUMNS, EXPLICIT_LE, IMPLICIT_LE, ROWS, SLICES, Spec, bright_band, png_grey, row_means,
     shuffled_zip, transcode,
 };
-use crate::helpers::{Backend, Options};
+use crate::helpers::{Api, Backend, Options};
 use crate::{on_all_stores, on_both};
 
 on_both!(
@@ -22,6 +22,11 @@ on_both!(
 on_all_stores!(etags_errors_access_and_the_cache_going_with_the_attachment);
 
 async fn upload(f: &Fixture, bytes: Vec<u8>, name: &str) -> Value {
+    upload_as(&f.app, &f.referrer.token, f.dossier_id(), bytes, name).await
+}
+
+/// Adds a file to a dossier; 201 expected.
+pub async fn upload_as(app: &Api, token: &str, dossier: &str, bytes: Vec<u8>, name: &str) -> Value {
     let form = Form::new().part(
         "file",
         Part::bytes(bytes)
@@ -29,15 +34,10 @@ async fn upload(f: &Fixture, bytes: Vec<u8>, name: &str) -> Value {
             .mime_str("application/octet-stream")
             .unwrap(),
     );
-    let res = f
-        .app
+    let res = app
         .client
-        .post(format!(
-            "{}/api/dossiers/{}/attachments",
-            f.app.url,
-            f.dossier_id()
-        ))
-        .bearer_auth(&f.referrer.token)
+        .post(format!("{}/api/dossiers/{dossier}/attachments", app.url))
+        .bearer_auth(token)
         .multipart(form)
         .send()
         .await

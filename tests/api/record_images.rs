@@ -1,0 +1,118 @@
+//! The printable record shows the key images as thumbnails with their notes (API.md section
+//! 11, issue 13).
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::dicom_series::{EXPLICIT_LE, SLICES, Spec, shuffled_zip};
+use crate::fixtures::{meeting, one_of_one, open_vote};
+use crate::helpers::{Backend, spawn_app};
+use crate::imaging::upload_as;
+use crate::on_both;
+use crate::ws::Ws;
+
+on_both!(the_record_shows_key_images_as_thumbnails);
+
+fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pdf).unwrap();
+    let out = Command::new(tool)
+        .args(args)
+        .arg(file.path())
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (Debian package poppler-utils) must be installed: {e}"));
+    assert!(out.status.success(), "{tool}");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+async fn the_record_shows_key_images_as_thumbnails(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let slices: Vec<Vec<u8>> = (0..SLICES)
+        .map(|i| Spec::sixteen_bit("1.2.826.0.1.3680043.99.6.1").instance(&[i], EXPLICIT_LE))
+        .collect();
+    let a = upload_as(
+        &app,
+        &m.referrer.token,
+        &m.dossier,
+        shuffled_zip(slices),
+        "irm.zip",
+    )
+    .await;
+    let attachment = a["id"].as_str().unwrap();
+    let listed = app
+        .get(
+            &format!("/api/attachments/{attachment}/series"),
+            Some(&m.chair.token),
+        )
+        .await;
+    let series = listed.expect(200)["items"][0]["series_uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
+    let member = &m.specialists[0];
+    let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
+    voter
+        .ok(
+            json!({"type": "mark", "attachment_id": attachment, "series_uid": series,
+                   "frame": 2, "note": "Lésion rehaussée après gadolinium"}),
+        )
+        .await;
+    chair
+        .ok(
+            json!({"type": "mark", "attachment_id": attachment, "series_uid": series,
+                   "frame": 4, "note": ""}),
+        )
+        .await;
+    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
+    voter
+        .ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
+        .await;
+    let ack = chair
+        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
+        .await;
+    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    assert_eq!(decision["key_images"].as_array().unwrap().len(), 2);
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/decisions/{}/report.pdf",
+            app.url,
+            decision["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&m.referrer.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let pdf = res.bytes().await.unwrap().to_vec();
+    let text = poppler("pdftotext", &["-layout"], &pdf);
+    for expected in [
+        "Key images",
+        "Lésion rehaussée après gadolinium",
+        "Image 3 of series",
+        "Image 5 of series",
+        "(no note)",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    // Two thumbnails, grey, the frames' aspect (64×32) at 240 px on the longest edge.
+    let images = poppler("pdfimages", &["-list"], &pdf);
+    let rows: Vec<&str> = images.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "{images}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(
+            (cols[2], cols[3], cols[4], cols[5]),
+            ("image", "240", "120", "gray"),
+            "{row}"
+        );
+    }
+}
