@@ -44,10 +44,12 @@ impl From<RoomRefusal> for AppError {
             RoomRefusal::NoLongerTakesPart
             | RoomRefusal::NotChair(_)
             | RoomRefusal::NotVoter
-            | RoomRefusal::NotMarker => AppError::forbidden(refusal.message()),
-            RoomRefusal::NotOnAgenda | RoomRefusal::AttachmentNotOnAgenda => {
-                AppError::not_found(&refusal.message())
-            }
+            | RoomRefusal::NotMarker
+            | RoomRefusal::NotPresenter => AppError::forbidden(refusal.message()),
+            RoomRefusal::NotOnAgenda
+            | RoomRefusal::AttachmentNotOnAgenda
+            | RoomRefusal::UnknownSeries
+            | RoomRefusal::UnknownFrame => AppError::not_found(&refusal.message()),
             RoomRefusal::UnknownOption => AppError::invalid("option", refusal.message()),
             RoomRefusal::PresenterNotEligible => AppError::invalid("user_id", refusal.message()),
             RoomRefusal::SessionClosed
@@ -58,7 +60,7 @@ impl From<RoomRefusal> for AppError {
             | RoomRefusal::VoteAlreadyClosed
             | RoomRefusal::OtherBoard
             | RoomRefusal::VoteOpenOnDossier
-            | RoomRefusal::NotImaging
+            | RoomRefusal::NotImaging(_)
             | RoomRefusal::Transition(_) => AppError::conflict(refusal.message()),
         }
     }

@@ -3,6 +3,10 @@
 
 use crate::db::room::Committed;
 
+/// The longest note sent: `pg_notify` takes at most 8000 bytes, the sender's name (at most 63)
+/// and a space included.
+pub const MAX_NOTE_BYTES: usize = 7900;
+
 /// A note about a committed change, from this instance or another.
 #[derive(Debug, Clone)]
 pub enum Note {
@@ -20,6 +24,13 @@ pub enum Note {
     },
     /// Someone joined or left.
     Presence { session_id: String },
+    /// What the presenter shows (ephemeral: the note carries the relayed `view` itself, a few
+    /// hundred bytes; only those who see `dossier_id` receive it).
+    View {
+        session_id: String,
+        dossier_id: String,
+        view: String,
+    },
     /// An account was disabled: all its connections close.
     UserRevoked { user_id: String },
     /// A token was revoked (sign-out): the connections opened with it close.
@@ -43,13 +54,19 @@ impl Note {
                 ..
             } => format!("t:{session_id}:{vote_id}"),
             Note::Presence { session_id } => format!("p:{session_id}"),
+            Note::View {
+                session_id,
+                dossier_id,
+                view,
+            } => format!("v:{session_id}:{dossier_id}:{view}"),
             Note::UserRevoked { user_id } => format!("u:{user_id}"),
             Note::TokenRevoked { token_id } => format!("k:{token_id}"),
             Note::AccessChanged { user_id } => format!("a:{user_id}"),
         }
     }
 
-    /// Parses a note (`e:SID:SEQ`, `t:SID:VOTE`, `p:SID`, `u:USER`, `k:TOKEN`, `a:USER`).
+    /// Parses a note (`e:SID:SEQ`, `t:SID:VOTE`, `p:SID`, `v:SID:DOSSIER:VIEW`, `u:USER`,
+    /// `k:TOKEN`, `a:USER`).
     pub fn parse(text: &str) -> Option<Note> {
         let mut parts = text.splitn(3, ':');
         let kind = parts.next()?;
@@ -67,6 +84,14 @@ impl Note {
                 cast: None,
             }),
             ("p", None) => Some(Note::Presence { session_id: first }),
+            ("v", Some(rest)) => {
+                let (dossier_id, view) = rest.split_once(':')?;
+                Some(Note::View {
+                    session_id: first,
+                    dossier_id: dossier_id.to_string(),
+                    view: view.to_string(),
+                })
+            }
             ("u", None) => Some(Note::UserRevoked { user_id: first }),
             ("k", None) => Some(Note::TokenRevoked { token_id: first }),
             ("a", None) => Some(Note::AccessChanged { user_id: first }),
@@ -98,11 +123,26 @@ mod tests {
         assert!(Note::parse("e:s1:x").is_none());
         assert!(Note::parse("x").is_none());
         assert!(Note::parse("p:s1:extra").is_none());
+        assert!(matches!(
+            Note::parse(r#"v:s1:d1:{"type":"view","center":[1,2]}"#),
+            Some(Note::View { session_id, dossier_id, view })
+                if session_id == "s1" && dossier_id == "d1" && view == r#"{"type":"view","center":[1,2]}"#
+        ));
+        assert!(Note::parse("v:s1").is_none());
+        assert!(Note::parse("v:s1:d1").is_none());
     }
 
     #[test]
     fn notes_read_back_what_they_encode() {
-        for text in ["e:s1:42", "t:s1:v1", "p:s1", "u:u1", "k:t1", "a:u1"] {
+        for text in [
+            "e:s1:42",
+            "t:s1:v1",
+            "p:s1",
+            r#"v:s1:d1:{"a":":"}"#,
+            "u:u1",
+            "k:t1",
+            "a:u1",
+        ] {
             assert_eq!(Note::parse(text).map(|n| n.encode()).as_deref(), Some(text));
         }
     }

@@ -19,6 +19,7 @@ use crate::live::{Hub, LiveSettings, bus};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::storage::spool::SpoolDir;
+use crate::usecase::catalogue::IndexCatalogue;
 
 /// Connects to the database and applies pending migrations (on a blocking thread).
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -63,7 +64,7 @@ impl Application {
             ImagingSettings::default(),
         ));
         let keys = Keys::new(&config.jwt_secret, config.token_ttl_secs);
-        let hub = start_live(&config, db.clone()).await?;
+        let hub = start_live(&config, db.clone(), imaging.clone()).await?;
         start_upload_recovery(db.clone(), storage.clone());
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -211,14 +212,18 @@ fn security_headers() -> DefaultHeaders {
 
 /// Registers this instance, and starts its heartbeat and the notifications from other
 /// instances.
-async fn start_live(config: &Config, db: Db) -> anyhow::Result<Arc<Hub>> {
+async fn start_live(config: &Config, db: Db, imaging: Arc<Imaging>) -> anyhow::Result<Arc<Hub>> {
     let settings = LiveSettings {
         queue_capacity: config.live_queue_capacity,
         commands_per_sec: config.live_commands_per_sec,
         max_connections_per_user: config.max_live_connections_per_user,
         ..LiveSettings::default()
     };
-    let hub = Hub::new(db.clone(), settings);
+    let catalogue = Arc::new(IndexCatalogue {
+        db: db.clone(),
+        imaging,
+    });
+    let hub = Hub::new(db.clone(), settings, catalogue);
     let instance = hub.instance_id.clone();
     db.write(move |conn| crate::db::room::presence::register_instance(conn, &instance))
         .await

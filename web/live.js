@@ -11,6 +11,8 @@ const FINAL_CLOSES = new Map([
 ]);
 
 // `hidden` stands for an event this user may not see; it keeps the sequence gap-free.
+// Ephemeral messages (`presence`, `tally`, `view`, `ack`, `error`, `pong`) carry no `seq` and are
+// not tracked here: a `view` never counts as a missed event.
 const DURABLE = new Set(['chat', 'focus', 'vote_opened', 'vote_closed', 'presenter', 'key_image', 'hidden']);
 const MAX_BACKOFF_MS = 5000;
 

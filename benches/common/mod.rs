@@ -108,3 +108,30 @@ pub async fn setup(
     let id = dossier["id"].as_str().context("dossier id")?.to_string();
     Ok((referrer, id))
 }
+
+/// A WebSocket to `path` on the server at `http_url` (`http://host:port`), with TCP_NODELAY set
+/// (tokio-tungstenite leaves Nagle on: without it a client measures delayed-ACK stalls).
+pub async fn ws_connect(
+    http_url: &str,
+    path: &str,
+) -> anyhow::Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>> {
+    let addr = http_url
+        .strip_prefix("http://")
+        .context("the server's URL is not http://")?;
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}{path}"), tcp)
+        .await
+        .context("WebSocket upgrade")?;
+    Ok(ws)
+}
+
+/// The value at percentile `p` (nearest rank) of `v`, sorted in place; NaN when empty.
+pub fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+    v[i.min(v.len() - 1)]
+}

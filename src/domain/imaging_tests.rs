@@ -224,3 +224,119 @@ fn uids_are_digits_and_dots() {
         );
     }
 }
+
+fn fields() -> ViewFields {
+    ViewFields {
+        attachment_id: "a".into(),
+        series_uid: "1.2.3".into(),
+        frame: 7,
+        wc: None,
+        ww: None,
+        preset: None,
+        zoom: None,
+        center: None,
+    }
+}
+
+#[test]
+fn a_view_is_bounded_field_by_field() {
+    let plain = View::parse(fields()).unwrap();
+    assert_eq!((plain.frame, plain.window, plain.preset), (7, None, None));
+    let full = View::parse(ViewFields {
+        wc: Some(40.0),
+        ww: Some(80.0),
+        preset: Some("lung".into()),
+        zoom: Some(2.5),
+        center: Some([128.0, -3.5]),
+        ..fields()
+    })
+    .unwrap();
+    assert_eq!(
+        full.window,
+        Some(Window {
+            center: 40.0,
+            width: 80.0
+        })
+    );
+    assert_eq!(full.preset, Some(Preset::Lung));
+    assert_eq!((full.zoom, full.center), (Some(2.5), Some([128.0, -3.5])));
+    for (bad, field) in [
+        (
+            ViewFields {
+                series_uid: "1..2".into(),
+                ..fields()
+            },
+            "series_uid",
+        ),
+        (
+            ViewFields {
+                wc: Some(40.0),
+                ..fields()
+            },
+            "ww",
+        ),
+        (
+            ViewFields {
+                wc: Some(40.0),
+                ww: Some(0.0),
+                ..fields()
+            },
+            "ww",
+        ),
+        (
+            ViewFields {
+                preset: Some("x".repeat(10_000)),
+                ..fields()
+            },
+            "preset",
+        ),
+        (
+            ViewFields {
+                zoom: Some(0.05),
+                ..fields()
+            },
+            "zoom",
+        ),
+        (
+            ViewFields {
+                zoom: Some(50.5),
+                ..fields()
+            },
+            "zoom",
+        ),
+        (
+            ViewFields {
+                zoom: Some(f64::NAN),
+                ..fields()
+            },
+            "zoom",
+        ),
+        (
+            ViewFields {
+                center: Some([0.0, f64::INFINITY]),
+                ..fields()
+            },
+            "center",
+        ),
+        (
+            ViewFields {
+                center: Some([2.0e6, 0.0]),
+                ..fields()
+            },
+            "center",
+        ),
+    ] {
+        let err = View::parse(bad).unwrap_err();
+        assert_eq!(err.field, field, "{err}");
+        // The refusal never echoes what was sent.
+        assert!(err.message.len() < 200, "{err}");
+    }
+    assert!(
+        View::parse(ViewFields {
+            zoom: Some(0.1),
+            center: Some([-1.0e6, 1.0e6]),
+            ..fields()
+        })
+        .is_ok()
+    );
+}

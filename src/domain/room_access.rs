@@ -45,8 +45,30 @@ pub enum RoomRefusal {
     NotMarker,
     /// The attachment is not one of a dossier on this session's agenda (404).
     AttachmentNotOnAgenda,
-    /// Key images are marked on DICOM attachments only (409).
-    NotImaging,
+    /// Key images are marked, and views shown, on DICOM attachments only (409).
+    NotImaging(ImagingAct),
+    /// Only the presenter shows the room what to look at (403).
+    NotPresenter,
+    /// The attachment holds no series with this UID (404).
+    UnknownSeries,
+    /// The series has no frame with this number (404).
+    UnknownFrame,
+}
+
+/// What is done with a frame of a DICOM attachment in the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImagingAct {
+    /// Marking a key image.
+    Mark,
+    /// Showing the room a view.
+    View,
+}
+
+/// What only members and coordinators do: cast a ballot, mark a key image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoterAct {
+    Ballot,
+    Mark,
 }
 
 /// Where a chair-only action is asked from: the room, or the session's REST endpoints.
@@ -90,7 +112,15 @@ impl RoomRefusal {
                 "only members and coordinators of the board mark key images".into()
             }
             RoomRefusal::AttachmentNotOnAgenda => "attachment on this session's agenda".into(),
-            RoomRefusal::NotImaging => "key images are marked on DICOM attachments only".into(),
+            RoomRefusal::NotImaging(ImagingAct::Mark) => {
+                "key images are marked on DICOM attachments only".into()
+            }
+            RoomRefusal::NotImaging(ImagingAct::View) => {
+                "only DICOM attachments are shown in the room".into()
+            }
+            RoomRefusal::NotPresenter => "only the presenter shows the room a view".into(),
+            RoomRefusal::UnknownSeries => "series".into(),
+            RoomRefusal::UnknownFrame => "frame of this series".into(),
         }
     }
 }
@@ -181,16 +211,19 @@ pub fn may_open_vote(
     Ok(())
 }
 
-/// Casting (or changing) a ballot: a voter, on an open vote, for one of its options.
-pub fn may_cast(
-    role: RoomRole,
-    vote_open: bool,
-    options: &[String],
-    option: &str,
-) -> Result<(), RoomRefusal> {
-    if !role.can_vote() {
-        return Err(RoomRefusal::NotVoter);
+/// What only members and coordinators do (cast a ballot, mark a key image); asked first, before
+/// the vote or the attachment is even looked up.
+pub fn must_vote(role: RoomRole, act: VoterAct) -> Result<(), RoomRefusal> {
+    match (role.can_vote(), act) {
+        (true, _) => Ok(()),
+        (false, VoterAct::Ballot) => Err(RoomRefusal::NotVoter),
+        (false, VoterAct::Mark) => Err(RoomRefusal::NotMarker),
     }
+}
+
+/// Casting (or changing) a ballot, once [`must_vote`] allowed the caller: on an open vote, for
+/// one of its options.
+pub fn may_cast(vote_open: bool, options: &[String], option: &str) -> Result<(), RoomRefusal> {
     if !vote_open {
         return Err(RoomRefusal::VoteClosed);
     }
@@ -259,19 +292,47 @@ pub fn may_present(role: RoomRole, target: Option<RoomRole>) -> Result<(), RoomR
     }
 }
 
-/// Marking a key image: a member or coordinator, on a DICOM attachment of a dossier on the
-/// agenda.
-pub fn may_mark(role: RoomRole, on_agenda: bool, is_dicom: bool) -> Result<(), RoomRefusal> {
-    if !role.can_vote() {
-        return Err(RoomRefusal::NotMarker);
-    }
+/// A frame marked or shown in the room belongs to a DICOM attachment of a dossier on the
+/// agenda (the caller's part was checked before: [`must_vote`], [`may_view`]).
+pub fn may_use_attachment(
+    on_agenda: bool,
+    is_dicom: bool,
+    act: ImagingAct,
+) -> Result<(), RoomRefusal> {
     if !on_agenda {
         return Err(RoomRefusal::AttachmentNotOnAgenda);
     }
     if !is_dicom {
-        return Err(RoomRefusal::NotImaging);
+        return Err(RoomRefusal::NotImaging(act));
     }
     Ok(())
+}
+
+/// Who presents: the one the chair last handed the role to (`handed_to`), else the chair.
+pub fn presents(role: RoomRole, handed_to: Option<&str>, user_id: &str) -> bool {
+    match handed_to {
+        Some(presenter) => presenter == user_id,
+        None => role.can_chair(),
+    }
+}
+
+/// Showing the room a view: the presenter only.
+pub fn may_view(is_presenter: bool) -> Result<(), RoomRefusal> {
+    if is_presenter {
+        Ok(())
+    } else {
+        Err(RoomRefusal::NotPresenter)
+    }
+}
+
+/// A frame marked or shown exists: `frames` is how many the series has (`None`: the attachment
+/// has no such series).
+pub fn frame_exists(frames: Option<u32>, frame: u32) -> Result<(), RoomRefusal> {
+    match frames {
+        None => Err(RoomRefusal::UnknownSeries),
+        Some(n) if frame < n => Ok(()),
+        Some(_) => Err(RoomRefusal::UnknownFrame),
+    }
 }
 
 /// Closing a session: a coordinator, once.

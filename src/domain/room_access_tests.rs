@@ -71,21 +71,23 @@ fn a_vote_opens_on_a_scheduled_dossier_of_the_agenda() {
 #[test]
 fn ballots_need_a_voter_an_open_vote_and_a_known_option() {
     let options = vec!["Yes".to_string(), "No".to_string()];
-    assert_eq!(may_cast(Member, true, &options, "Yes"), Ok(()));
+    assert_eq!(must_vote(Member, VoterAct::Ballot), Ok(()));
+    assert_eq!(must_vote(Coordinator, VoterAct::Ballot), Ok(()));
     assert_eq!(
-        may_cast(Referrer, true, &options, "Yes"),
+        must_vote(Referrer, VoterAct::Ballot),
         Err(RoomRefusal::NotVoter)
     );
     assert_eq!(
-        may_cast(Admin, true, &options, "Yes"),
+        must_vote(Admin, VoterAct::Ballot),
         Err(RoomRefusal::NotVoter)
     );
+    assert_eq!(may_cast(true, &options, "Yes"), Ok(()));
     assert_eq!(
-        may_cast(Member, false, &options, "Yes"),
+        may_cast(false, &options, "Yes"),
         Err(RoomRefusal::VoteClosed)
     );
     assert_eq!(
-        may_cast(Member, true, &options, "Maybe"),
+        may_cast(true, &options, "Maybe"),
         Err(RoomRefusal::UnknownOption)
     );
 }
@@ -119,14 +121,79 @@ fn presenting_and_marking() {
         may_present(Coordinator, None),
         Err(RoomRefusal::PresenterNotEligible)
     );
-    assert_eq!(may_mark(Member, true, true), Ok(()));
-    assert_eq!(may_mark(Referrer, true, true), Err(RoomRefusal::NotMarker));
-    assert_eq!(may_mark(Admin, true, true), Err(RoomRefusal::NotMarker));
+    // Marking: a member or coordinator (the same words as before the rule was split)...
+    for role in ROLES {
+        assert_eq!(
+            must_vote(role, VoterAct::Mark).is_ok(),
+            matches!(role, Coordinator | Member)
+        );
+    }
     assert_eq!(
-        may_mark(Member, false, true),
+        must_vote(Referrer, VoterAct::Mark),
+        Err(RoomRefusal::NotMarker)
+    );
+    assert_eq!(
+        RoomRefusal::NotMarker.message(),
+        "only members and coordinators of the board mark key images"
+    );
+    assert_eq!(
+        RoomRefusal::NotVoter.message(),
+        "only members and coordinators of the board vote"
+    );
+    // ...on a DICOM attachment of a dossier on the agenda.
+    let mark = ImagingAct::Mark;
+    assert_eq!(may_use_attachment(true, true, mark), Ok(()));
+    assert_eq!(
+        may_use_attachment(false, true, mark),
         Err(RoomRefusal::AttachmentNotOnAgenda)
     );
-    assert_eq!(may_mark(Member, true, false), Err(RoomRefusal::NotImaging));
+    assert_eq!(
+        may_use_attachment(true, false, mark),
+        Err(RoomRefusal::NotImaging(mark))
+    );
+    assert_eq!(
+        RoomRefusal::NotImaging(mark).message(),
+        "key images are marked on DICOM attachments only"
+    );
+}
+
+#[test]
+fn the_presenter_shows_views() {
+    // The chair presents until the role is handed on; then only the one it was handed to.
+    assert!(presents(Coordinator, None, "chair"));
+    assert!(!presents(Member, None, "member"));
+    assert!(!presents(Admin, None, "admin"));
+    assert!(!presents(Referrer, None, "referrer"));
+    assert!(presents(Member, Some("member"), "member"));
+    assert!(!presents(Coordinator, Some("member"), "chair"));
+    assert!(!presents(Member, Some("member"), "another"));
+    assert_eq!(may_view(true), Ok(()));
+    assert_eq!(may_view(false), Err(RoomRefusal::NotPresenter));
+    let view = ImagingAct::View;
+    assert_eq!(may_use_attachment(true, true, view), Ok(()));
+    assert_eq!(
+        may_use_attachment(false, false, view),
+        Err(RoomRefusal::AttachmentNotOnAgenda)
+    );
+    assert_eq!(
+        may_use_attachment(true, false, view),
+        Err(RoomRefusal::NotImaging(view))
+    );
+    assert_ne!(
+        RoomRefusal::NotImaging(view).message(),
+        RoomRefusal::NotImaging(ImagingAct::Mark).message()
+    );
+}
+
+#[test]
+fn frames_exist_within_their_series() {
+    assert_eq!(frame_exists(Some(3), 0), Ok(()));
+    assert_eq!(frame_exists(Some(3), 2), Ok(()));
+    assert_eq!(frame_exists(Some(3), 3), Err(RoomRefusal::UnknownFrame));
+    assert_eq!(frame_exists(Some(0), 0), Err(RoomRefusal::UnknownFrame));
+    assert_eq!(frame_exists(None, 0), Err(RoomRefusal::UnknownSeries));
+    // "Not counted yet" (u32::MAX) lets every frame number but the last through.
+    assert_eq!(frame_exists(Some(u32::MAX), 1_000_000), Ok(()));
 }
 
 #[test]

@@ -91,8 +91,8 @@ impl Viewer {
         }
     }
 
-    /// Whether something about `dossier_id` (an agenda item, the focus, an open vote, a tally)
-    /// is shown.
+    /// Whether something about `dossier_id` (an agenda item, the focus, an open vote, a tally,
+    /// a view of one of its attachments) is shown.
     pub fn sees_dossier(&self, dossier_id: &str) -> bool {
         match self {
             Viewer::WholeRoom => true,

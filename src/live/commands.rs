@@ -1,14 +1,19 @@
 //! Applying a room command: the frame is translated into its use case (`usecase::room`,
-//! `usecase::votes`), run in one transaction that also claims the request id; then the rooms
-//! hear of what happened and the author gets an `ack`.
+//! `usecase::votes`, `usecase::review`), run in one transaction that also claims the request
+//! id; then the rooms hear of what happened and the author gets an `ack`. A `view` writes
+//! nothing: checked read-only, it is handed to the room, which relays it.
 
 use std::sync::atomic::Ordering;
 
 use super::hub::Hub;
 use super::protocol::{self, Command, Incoming, Refusal};
+use super::view::Relayed;
+use crate::api::User;
 use crate::db::users::UserRow;
+use crate::domain::imaging::View;
 use crate::domain::room::VoteDraft;
 use crate::error::{AppError, AppResult};
+use crate::usecase::catalogue::check_frame;
 use crate::usecase::{self, Done, review, room, votes};
 
 /// An id named in a command: anything that is not a UUID names nothing.
@@ -56,6 +61,93 @@ pub async fn execute(
     }
 }
 
+/// Checks a `view` the presenter sent on connection `conn_id` and hands it to the room, which
+/// relays it to the others, coalesced. Nothing is written and the request id is not recorded;
+/// the answer is an `ack` only when the view carried a request id, and an `error` if refused.
+pub async fn view(
+    hub: &Hub,
+    user: &UserRow,
+    session_id: &str,
+    conn_id: u64,
+    view: View,
+    request_id: Option<String>,
+) -> Result<Option<String>, Refusal> {
+    match relay(hub, user, session_id, conn_id, view).await {
+        Ok(()) => {
+            hub.metrics.commands_ok.fetch_add(1, Ordering::Relaxed);
+            Ok(request_id.map(|r| protocol::ack(Some(&r), None)))
+        }
+        Err(err) => {
+            hub.metrics.commands_refused.fetch_add(1, Ordering::Relaxed);
+            if let AppError::Internal(cause) = &err {
+                tracing::error!(error = ?cause, "room view failed");
+            }
+            Err(Refusal::from_error(&err, request_id))
+        }
+    }
+}
+
+async fn relay(
+    hub: &Hub,
+    user: &UserRow,
+    session_id: &str,
+    conn_id: u64,
+    view: View,
+) -> AppResult<()> {
+    let attachment_id = known_id(&view.attachment_id, "attachment")?;
+    let (sid, u) = (session_id.to_string(), user.clone());
+    let shown = hub
+        .db
+        .read(move |c| review::view(c, &sid, &u, &attachment_id))
+        .await?;
+    check_frame(
+        &*hub.catalogue,
+        &shown.attachment_id,
+        &view.series_uid,
+        view.frame,
+    )
+    .await?;
+    let text = protocol::view(&User::from(user), &shown.attachment_id, &view);
+    let relayed = Relayed {
+        from_conn: Some(conn_id),
+        dossier_id: shown.dossier_id,
+        text: text.into(),
+    };
+    hub.relay_view(session_id, relayed).await;
+    Ok(())
+}
+
+/// A mark's frame is looked up in the catalogue before its transaction, once the mark's rules
+/// allowed it (read-only; skipped for a request id already applied).
+async fn check_mark(
+    hub: &Hub,
+    user: &UserRow,
+    session_id: &str,
+    mark: &review::Mark,
+    request_id: Option<&str>,
+) -> AppResult<()> {
+    let (sid, u, m, rid) = (
+        session_id.to_string(),
+        user.clone(),
+        mark.clone(),
+        request_id.map(str::to_string),
+    );
+    let ask = hub
+        .db
+        .read(move |c| review::before_mark(c, &sid, &u, &m, rid.as_deref()))
+        .await?;
+    if ask {
+        check_frame(
+            &*hub.catalogue,
+            &mark.attachment_id,
+            &mark.series_uid,
+            mark.frame,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The command's use case, in one transaction: applied once per request id.
 async fn apply(
     hub: &Hub,
@@ -69,6 +161,24 @@ async fn apply(
         Command::OpenVote {
             proposal, options, ..
         } => Some(VoteDraft::parse(proposal, options)?),
+        _ => None,
+    };
+    let mark = match &command {
+        Command::Mark {
+            attachment_id,
+            series_uid,
+            frame,
+            note,
+        } => {
+            let mark = review::Mark {
+                attachment_id: known_id(attachment_id, "attachment")?,
+                series_uid: series_uid.clone(),
+                frame: *frame,
+                note: note.clone(),
+            };
+            check_mark(hub, &user, &session_id, &mark, request_id.as_deref()).await?;
+            Some(mark)
+        }
         _ => None,
     };
     usecase::run(&hub.db, move |conn| {
@@ -106,23 +216,12 @@ async fn apply(
                 Command::Present { user_id } => {
                     review::present(conn, sid, &user, &known_id(&user_id, "user")?)
                 }
-                Command::Mark {
-                    attachment_id,
-                    series_uid,
-                    frame,
-                    note,
-                } => review::mark(
-                    conn,
-                    sid,
-                    &user,
-                    &review::Mark {
-                        attachment_id: known_id(&attachment_id, "attachment")?,
-                        series_uid,
-                        frame,
-                        note,
-                    },
-                ),
-                Command::Hello { .. } | Command::Ping => {
+                Command::Mark { .. } => {
+                    let mark =
+                        mark.ok_or_else(|| AppError::internal(anyhow::anyhow!("no mark")))?;
+                    review::mark(conn, sid, &user, &mark)
+                }
+                Command::Hello { .. } | Command::View(_) | Command::Ping => {
                     Err(AppError::internal(anyhow::anyhow!("not a room command")))
                 }
             },

@@ -7,15 +7,14 @@ use std::time::Instant;
 
 use actix_ws::{AggregatedMessage, ProtocolError, Session};
 use bytestring::ByteString;
-use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::commands;
 use super::conn::write_loop;
 use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code, current_viewer};
-use super::protocol::{self, Command, MAX_FRAME_BYTES, Refusal};
+use super::protocol::{self, Command, Incoming, MAX_FRAME_BYTES, Refusal};
 use super::rate::TokenBucket;
-use crate::api::User;
+use super::welcome;
 use crate::auth::extractor::authenticate;
 use crate::db::room as room_db;
 use crate::db::users::UserRow;
@@ -24,9 +23,7 @@ use crate::domain::room::RoomRole;
 use crate::domain::room_access::RoomCan;
 use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::state::AppState;
-use crate::usecase::sessions::SessionView;
 use crate::usecase::{self, room};
-use crate::wire;
 
 const REPLAY_PAGE: i64 = 500;
 
@@ -262,30 +259,8 @@ async fn enter(
         }
     };
     let viewer = &conn.viewer;
-    let presenter_id = snapshot.presenter_id.clone();
-    let participants = snapshot
-        .participants
-        .iter()
-        .filter(|(u, r)| viewer.sees_participant(&u.id, *r));
-    let open_votes: Vec<Value> = snapshot
-        .open_votes
-        .iter()
-        .filter(|v| viewer.sees_dossier(&v.dossier_id))
-        .map(|v| wire::vote_as_of(v, upto))
-        .collect();
-    let view = SessionView::of(snapshot.session, viewer, role);
-    let session = crate::api::Session::of(view.record, view.can);
-    let welcome = json!({
-        "type": "welcome",
-        "seq": upto,
-        "session": session,
-        "you": User::from(user),
-        "can": can,
-        "presenter_id": presenter_id,
-        "participants": wire::participants(participants),
-        "current_dossier_id": snapshot.current_dossier_id.filter(|d| viewer.sees_dossier(d)),
-        "open_votes": open_votes,
-    });
+    let latest_view = hub.views.latest(&conn.session_id);
+    let welcome = welcome::welcome(snapshot, upto, user, viewer, (role, can), latest_view);
     if !queue(conn, welcome.to_string()).await {
         return false;
     }
@@ -360,6 +335,17 @@ async fn command_loop(hub: &Arc<Hub>, conn: &ConnHandle, user: &UserRow, stream:
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let reply = match protocol::parse(&text) {
             Err(refusal) => refusal.to_json(),
+            // Views do not count against the rate: the room coalesces them.
+            Ok(Incoming {
+                command: Command::View(view),
+                request_id,
+            }) => {
+                match commands::view(hub, user, &conn.session_id, conn.id, view, request_id).await {
+                    Ok(Some(ack)) => ack,
+                    Ok(None) => continue,
+                    Err(refusal) => refusal.to_json(),
+                }
+            }
             Ok(incoming) if !bucket.try_take() => Refusal {
                 code: "rate_limited",
                 message: "too many messages; slow down".into(),

@@ -11,11 +11,13 @@ use tokio::sync::{mpsc, oneshot};
 pub use super::conn::{CloseSignal, ConnHandle, Outbound, close_code};
 use super::metrics::LiveMetrics;
 use super::room::{RoomHost, RoomMsg, run_room};
+use super::view::{LatestViews, Relayed};
 use crate::db::Db;
 use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::error::AppResult;
 pub use crate::note::Note;
 use crate::usecase::Event;
+use crate::usecase::catalogue::FrameCatalogue;
 
 /// Tunables of the live rooms.
 #[derive(Debug, Clone)]
@@ -55,6 +57,10 @@ pub struct Hub {
     pub db: Db,
     pub settings: LiveSettings,
     pub metrics: Arc<LiveMetrics>,
+    /// Which frames the attachments hold, asked before a frame is shown or marked.
+    pub catalogue: Arc<dyn FrameCatalogue>,
+    /// The latest view of each session, for the `welcome`.
+    pub views: LatestViews,
     rooms: Mutex<HashMap<String, RoomEntry>>,
     conns: Mutex<HashMap<u64, ConnHandle>>,
     next_conn: AtomicU64,
@@ -65,12 +71,14 @@ pub struct Hub {
 const ROOM_MAILBOX: usize = 4096;
 
 impl Hub {
-    pub fn new(db: Db, settings: LiveSettings) -> Arc<Hub> {
+    pub fn new(db: Db, settings: LiveSettings, catalogue: Arc<dyn FrameCatalogue>) -> Arc<Hub> {
         Arc::new(Hub {
             instance_id: db.instance_id().to_string(),
             db,
             settings,
             metrics: Arc::new(LiveMetrics::default()),
+            catalogue,
+            views: LatestViews::default(),
             rooms: Mutex::new(HashMap::new()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
@@ -151,12 +159,34 @@ impl Hub {
         }
     }
 
+    /// Hands a checked view from a local connection to its room, which relays it.
+    pub async fn relay_view(&self, session_id: &str, view: Relayed) {
+        if let Some(tx) = self.existing_room(session_id) {
+            let _ = tx.send(RoomMsg::View(view)).await;
+        }
+    }
+
     /// Routes a note to the local room of its session, if this instance has one.
     pub fn deliver(&self, note: Note) {
         let session_id = match &note {
             Note::Event { session_id, .. }
             | Note::Tally { session_id, .. }
             | Note::Presence { session_id } => session_id.clone(),
+            Note::View {
+                session_id,
+                dossier_id,
+                view,
+            } => {
+                // From another instance: kept for the welcome even where no room is open here.
+                let relayed = Relayed {
+                    from_conn: None,
+                    dossier_id: dossier_id.clone(),
+                    text: view.as_str().into(),
+                };
+                self.views.remember(session_id, &relayed);
+                self.to_room(session_id, RoomMsg::View(relayed));
+                return;
+            }
             Note::UserRevoked { user_id } => {
                 self.close_matching(|c| c.user_id == *user_id);
                 return;
@@ -170,9 +200,15 @@ impl Hub {
                 return;
             }
         };
+        self.to_room(&session_id, RoomMsg::Note(note));
+    }
+
+    /// Queues a message for the local room of a session, if there is one; when its mailbox is
+    /// full, the room re-reads the log instead.
+    fn to_room(&self, session_id: &str, msg: RoomMsg) {
         let Ok(rooms) = self.rooms.lock() else { return };
-        if let Some(entry) = rooms.get(&session_id)
-            && entry.tx.try_send(RoomMsg::Note(note)).is_err()
+        if let Some(entry) = rooms.get(session_id)
+            && entry.tx.try_send(msg).is_err()
         {
             entry.stale.store(true, Ordering::SeqCst);
         }
@@ -307,6 +343,10 @@ impl RoomHost for Hub {
 
     fn metrics(&self) -> &LiveMetrics {
         &self.metrics
+    }
+
+    fn remember_view(&self, session_id: &str, view: &Relayed) {
+        self.views.remember(session_id, view);
     }
 
     /// Called by a room with no connections left: it ends only if nothing is waiting for it.

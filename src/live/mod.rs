@@ -5,7 +5,11 @@
 //! - `conn`: a connection's handle, queue and close codes.
 //! - `hub` / `room`: per instance, one task per session that delivers events in `seq` order;
 //!   a room knows the hub only as its `RoomHost`.
-//! - `commands`: translating each command into its use case (`usecase::room`, `usecase::votes`).
+//! - `commands`: translating each command into its use case (`usecase::room`, `usecase::votes`,
+//!   `usecase::review`).
+//! - `view`: the presenter's `view` relay: a trailing-edge throttle per room (at most 10 views
+//!   a second, always the latest) and the latest view of each session for `welcome`.
+//! - `welcome`: what a joining connection is told.
 //! - `bus`: how commits reach other instances (PostgreSQL LISTEN/NOTIFY) and heartbeats.
 
 pub mod bus;
@@ -17,5 +21,7 @@ pub mod metrics;
 pub mod protocol;
 pub mod rate;
 pub mod room;
+pub mod view;
+pub mod welcome;
 
 pub use hub::{Hub, LiveSettings};

@@ -4,8 +4,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::api::User;
 use crate::db::room::Committed;
 use crate::domain::ValidationError;
+use crate::domain::imaging::{View, ViewFields};
 use crate::domain::room_visibility::{Sight, Viewer};
 use crate::error::AppError;
 use crate::input::parse_value;
@@ -14,7 +16,7 @@ use crate::input::parse_value;
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// A client command.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Hello {
         token: String,
@@ -51,6 +53,8 @@ pub enum Command {
         frame: u32,
         note: String,
     },
+    /// The presenter shows the room a frame (ephemeral; relayed, coalesced).
+    View(View),
     Ping,
 }
 
@@ -65,13 +69,14 @@ impl Command {
             Command::CloseVote { .. } => "close_vote",
             Command::Present { .. } => "present",
             Command::Mark { .. } => "mark",
+            Command::View(_) => "view",
             Command::Ping => "ping",
         }
     }
 }
 
 /// A parsed frame: the command and its idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Incoming {
     pub command: Command,
     pub request_id: Option<String>,
@@ -283,6 +288,9 @@ pub fn parse(text: &str) -> Result<Incoming, Refusal> {
                 note: m.note,
             }
         }
+        "view" => Command::View(
+            View::parse(parse_value::<ViewFields>(body).map_err(fail)?).map_err(fail)?,
+        ),
         "ping" => Command::Ping,
         other => {
             let shown: String = other.chars().take(40).collect();
@@ -304,6 +312,31 @@ pub fn ack(request_id: Option<&str>, seq: Option<i64>) -> String {
     m.insert("request_id".into(), json!(request_id));
     if let Some(s) = seq {
         m.insert("seq".into(), json!(s));
+    }
+    Value::Object(m).to_string()
+}
+
+/// A view as relayed to the others: `{"type":"view","by":User,...}` with the fields it was
+/// sent with (`attachment_id` as stored).
+pub fn view(by: &User, attachment_id: &str, v: &View) -> String {
+    let mut m = Map::new();
+    m.insert("type".into(), json!("view"));
+    m.insert("by".into(), json!(by));
+    m.insert("attachment_id".into(), json!(attachment_id));
+    m.insert("series_uid".into(), json!(v.series_uid));
+    m.insert("frame".into(), json!(v.frame));
+    if let Some(w) = v.window {
+        m.insert("wc".into(), json!(w.center));
+        m.insert("ww".into(), json!(w.width));
+    }
+    if let Some(p) = v.preset {
+        m.insert("preset".into(), json!(p.as_str()));
+    }
+    if let Some(z) = v.zoom {
+        m.insert("zoom".into(), json!(z));
+    }
+    if let Some(c) = v.center {
+        m.insert("center".into(), json!(c));
     }
     Value::Object(m).to_string()
 }

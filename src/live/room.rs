@@ -3,7 +3,8 @@
 //! back from the log when the note came from another instance or something was missed.
 //!
 //! Those who see the whole room share one serialised text per message; a referrer (there are
-//! few) gets their own rendering of what they may see (`domain::room_visibility`).
+//! few) gets their own rendering of what they may see (`domain::room_visibility`). Views, which
+//! are not in the log, are coalesced on their way out (`live::view`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::conn::{ConnHandle, Outbound, close_code};
 use super::metrics::LiveMetrics;
 use super::protocol;
+use super::view::{self, Relayed, Throttle};
 use crate::db::Db;
 use crate::db::room::{self as room_db, Committed};
 use crate::domain::room_visibility::Viewer;
@@ -27,6 +29,8 @@ pub trait RoomHost: Send + Sync + 'static {
     /// Called by a room with no connections left: whether it may end (nothing is waiting for
     /// it; it is then no longer reachable).
     fn try_retire_room(&self, session_id: &str, rx: &mpsc::Receiver<RoomMsg>) -> bool;
+    /// A view was relayed to the room's connections: the latest, for later joiners.
+    fn remember_view(&self, session_id: &str, view: &Relayed);
 }
 
 pub enum RoomMsg {
@@ -41,6 +45,8 @@ pub enum RoomMsg {
         conn_id: u64,
     },
     Note(Note),
+    /// What the presenter shows, checked (`live::commands::view`) or from another instance.
+    View(Relayed),
     Resync,
 }
 
@@ -68,6 +74,8 @@ struct Room {
     /// `Some(user)`: that referrer), so that a change that changes nothing they see (a second
     /// tab of someone already present) is not sent again.
     presence_sent: HashMap<Option<String>, Vec<(String, &'static str)>>,
+    /// Views are coalesced: at most 10 a second leave the room, always the latest.
+    views: Throttle<Relayed>,
 }
 
 pub async fn run_room(
@@ -84,13 +92,28 @@ pub async fn run_room(
         tallies: HashMap::new(),
         vote_dossiers: HashMap::new(),
         presence_sent: HashMap::new(),
+        views: Throttle::default(),
     };
-    while let Some(msg) = rx.recv().await {
-        room.handle(msg).await;
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(msg) => room.handle(msg).await,
+                None => break,
+            },
+            () = view::until(room.views.due()) => {
+                if let Some(v) = room.views.take_due(tokio::time::Instant::now()) {
+                    room.relay_view(v).await;
+                }
+            }
+        }
         if stale.swap(false, Ordering::SeqCst) {
             room.sync(None).await;
         }
-        if room.members.is_empty() && hub.try_retire_room(&session_id, &rx) {
+        // A room with a view still waiting lives until it went (to the other instances).
+        if room.members.is_empty()
+            && !room.views.is_waiting()
+            && hub.try_retire_room(&session_id, &rx)
+        {
             break;
         }
     }
@@ -165,7 +188,8 @@ impl Room {
                     } else {
                         self.vote_dossier(&vote_id).await
                     };
-                    self.send_each(|viewer| {
+                    self.send_each(|conn| {
+                        let viewer = &conn.viewer;
                         let shown = viewer.sees_whole_room()
                             || dossier.as_deref().is_some_and(|d| viewer.sees_dossier(d));
                         shown.then(|| text.clone())
@@ -173,13 +197,30 @@ impl Room {
                 }
             }
             RoomMsg::Note(Note::Presence { .. }) => self.refresh_presence().await,
+            // The hub handles these itself (a view from another instance comes as `View`).
             RoomMsg::Note(
-                Note::UserRevoked { .. } | Note::TokenRevoked { .. } | Note::AccessChanged { .. },
+                Note::UserRevoked { .. }
+                | Note::TokenRevoked { .. }
+                | Note::AccessChanged { .. }
+                | Note::View { .. },
             ) => {}
+            RoomMsg::View(v) => {
+                if let Some(v) = self.views.offer(tokio::time::Instant::now(), v) {
+                    self.relay_view(v).await;
+                }
+            }
             RoomMsg::Resync => {
                 self.sync(None).await;
             }
         }
+    }
+
+    /// Sends a view to those it is for, keeps it as the latest and, when it came from this
+    /// instance, tells the others (in order: the next view waits for this announcement).
+    async fn relay_view(&mut self, v: Relayed) {
+        self.send_each(|conn| v.text_for(conn));
+        self.hub.remember_view(&self.session_id, &v);
+        view::announce(self.hub.db(), &self.session_id, v).await;
     }
 
     /// Delivers what the log holds beyond what was delivered (up to `upto`, or to its end).
@@ -305,9 +346,9 @@ impl Room {
         }
         self.presence_sent = sent;
         if !texts.is_empty() {
-            self.send_each(|viewer| {
+            self.send_each(|conn| {
                 texts
-                    .get(&viewer.referrer_id().map(str::to_string))
+                    .get(&conn.viewer.referrer_id().map(str::to_string))
                     .cloned()
             });
         }
@@ -316,21 +357,21 @@ impl Room {
     /// Sends a durable event to every connection as its viewer may see it.
     fn broadcast_event(&mut self, event: &Committed) {
         let whole = ByteString::from(event.payload.clone());
-        self.send_each(|viewer| {
-            Some(match protocol::event_for(viewer, event) {
+        self.send_each(|conn| {
+            Some(match protocol::event_for(&conn.viewer, event) {
                 None => whole.clone(),
                 Some(text) => ByteString::from(text),
             })
         });
     }
 
-    /// Sends each connection the text `text_for` gives its viewer (nothing for `None`); while
+    /// Sends each connection the text `text_for` gives it (nothing for `None`); while
     /// a connection replays the log, its messages wait.
-    fn send_each(&mut self, text_for: impl Fn(&Viewer) -> Option<ByteString>) {
+    fn send_each(&mut self, text_for: impl Fn(&ConnHandle) -> Option<ByteString>) {
         let host = self.hub.clone();
         let metrics = host.metrics();
         self.members.retain(|_, member| {
-            let Some(text) = text_for(&member.conn.viewer) else {
+            let Some(text) = text_for(&member.conn) else {
                 return true;
             };
             match &mut member.catching_up {

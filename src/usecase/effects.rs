@@ -1,9 +1,9 @@
 //! The side effects of what happened, in one place.
 
 use super::Event;
-use crate::db::{self, DbConn};
+use crate::db::{self, Backend, Db, DbConn};
 use crate::error::AppResult;
-use crate::note::Note;
+use crate::note::{MAX_NOTE_BYTES, Note};
 
 impl Event {
     /// The note that tells the rooms of every instance, if the event concerns them. A locally
@@ -26,6 +26,15 @@ impl Event {
             },
             Event::PresenceChanged { session_id } => Note::Presence {
                 session_id: session_id.clone(),
+            },
+            Event::ViewRelayed {
+                session_id,
+                dossier_id,
+                view,
+            } => Note::View {
+                session_id: session_id.clone(),
+                dossier_id: dossier_id.clone(),
+                view: view.clone(),
             },
             Event::AccessChanged { user_id } => Note::AccessChanged {
                 user_id: user_id.clone(),
@@ -50,7 +59,42 @@ pub fn within(conn: &mut DbConn, events: &[Event]) -> AppResult<()> {
     Ok(())
 }
 
-/// The notes for this instance's own rooms, once the transaction has committed.
+/// The notes for this instance's own rooms, once the transaction has committed. A relayed
+/// view is not among them: the room that relayed it is where it comes from.
 pub fn local_notes(events: &[Event]) -> impl Iterator<Item = Note> + '_ {
-    events.iter().filter_map(Event::note)
+    events
+        .iter()
+        .filter(|e| !matches!(e, Event::ViewRelayed { .. }))
+        .filter_map(Event::note)
+}
+
+/// Tells the other instances of what happened outside any transaction (a relayed view, which
+/// nothing writes): on PostgreSQL, a `pg_notify` of its own; on SQLite there is one instance
+/// and nothing to do. A note too long for `pg_notify` is not sent (logged).
+pub async fn announce(db: &Db, events: Vec<Event>) -> AppResult<()> {
+    if db.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let notes: Vec<String> = events
+        .iter()
+        .filter_map(Event::note)
+        .map(|n| n.encode())
+        .filter(|text| {
+            let fits = text.len() <= MAX_NOTE_BYTES;
+            if !fits {
+                tracing::warn!(bytes = text.len(), "note too long for the other instances");
+            }
+            fits
+        })
+        .collect();
+    if notes.is_empty() {
+        return Ok(());
+    }
+    db.write(move |conn| {
+        for note in &notes {
+            db::notify(conn, note)?;
+        }
+        Ok(())
+    })
+    .await
 }

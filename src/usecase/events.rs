@@ -17,6 +17,14 @@ pub enum Event {
     PresenceChanged {
         session_id: String,
     },
+    /// This instance's room relayed what the presenter shows (`view`, ephemeral: nothing was
+    /// written); the other instances relay it to their own connections.
+    ViewRelayed {
+        session_id: String,
+        dossier_id: String,
+        /// The relayed message.
+        view: String,
+    },
     /// A vote closed and its decision was written (decided, no quorum or tied).
     DecisionRecorded {
         decision_id: String,

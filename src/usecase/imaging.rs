@@ -7,20 +7,31 @@ use serde_json::json;
 use super::Done;
 use super::attachments::load_visible;
 use crate::db::DbConn;
+use crate::db::attachments::AttachmentRow;
 use crate::db::audit::{self, Audit};
 use crate::db::users::UserRow;
 use crate::domain::imaging;
 use crate::error::{AppError, AppResult};
 use crate::imaging::Source;
 
-fn source_of(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<Source> {
-    let (row, _) = load_visible(conn, user, id)?;
-    imaging::check_imaging(row.deidentified && row.dicom.is_some()).map_err(AppError::conflict)?;
-    Ok(Source {
+/// Whether an attachment holds de-identified DICOM (the only kind that has series).
+pub fn is_imaging(row: &AttachmentRow) -> bool {
+    row.deidentified && row.dicom.is_some()
+}
+
+/// What the renderer needs of a stored attachment.
+pub fn source(row: AttachmentRow) -> Source {
+    Source {
         attachment_id: row.id,
         object_key: row.object_key,
         sha256: row.sha256,
-    })
+    }
+}
+
+fn source_of(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<Source> {
+    let (row, _) = load_visible(conn, user, id)?;
+    imaging::check_imaging(is_imaging(&row)).map_err(AppError::conflict)?;
+    Ok(source(row))
 }
 
 /// The DICOM attachment whose series `user` lists; the listing is recorded.
@@ -52,12 +63,6 @@ pub fn key_image_sources(
 ) -> AppResult<Vec<Option<Source>>> {
     attachment_ids
         .iter()
-        .map(|id| {
-            Ok(crate::db::attachments::by_id(conn, id)?.map(|row| Source {
-                attachment_id: row.id,
-                object_key: row.object_key,
-                sha256: row.sha256,
-            }))
-        })
+        .map(|id| Ok(crate::db::attachments::by_id(conn, id)?.map(source)))
         .collect()
 }

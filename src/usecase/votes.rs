@@ -101,11 +101,9 @@ pub fn cast(
 ) -> AppResult<Done<Option<i64>>> {
     let comment = room::ballot_comment(comment)?;
     let (_, role) = for_command(conn, session_id, user)?;
-    if !role.can_vote() {
-        return Err(room_access::RoomRefusal::NotVoter.into());
-    }
+    room_access::must_vote(role, room_access::VoterAct::Ballot)?;
     let vote = vote_in_session(conn, session_id, vote_id)?;
-    room_access::may_cast(role, vote.is_open(), &vote.options(), option)?;
+    room_access::may_cast(vote.is_open(), &vote.options(), option)?;
     let replaced = votes::put_ballot(conn, vote_id, &user.id, option, comment.as_deref())?;
     // The option is not recorded in the audit log: ballots stay blind until the vote closes.
     let action = if replaced {

@@ -298,3 +298,50 @@ pub fn bright_band(width: u32, grey: &[u8]) -> usize {
         .unwrap();
     row / BAND as usize
 }
+
+/// An RGB instance (8-bit, interleaved): red background, a green band on rows 0..BAND, a blue
+/// square in the top left corner of the background below it.
+pub fn rgb_instance(series_uid: &str) -> Vec<u8> {
+    let mut pixels = Vec::new();
+    for r in 0..ROWS {
+        for c in 0..COLUMNS {
+            let rgb = if r < BAND {
+                [0u8, 200, 0]
+            } else if r < 2 * BAND && c < 8 {
+                [0, 0, 200]
+            } else {
+                [200, 0, 0]
+            };
+            pixels.extend_from_slice(&rgb);
+        }
+    }
+    let sop = format!("{series_uid}.1");
+    let obj = InMemDicomObject::from_element_iter([
+        text(tags::MODALITY, VR::CS, "XC"),
+        text(tags::SERIES_INSTANCE_UID, VR::UI, series_uid),
+        text(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.826.0.1.3680043.99.1"),
+        text(tags::SOP_INSTANCE_UID, VR::UI, &sop),
+        text(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "RGB"),
+        uint(tags::SAMPLES_PER_PIXEL, 3),
+        uint(tags::PLANAR_CONFIGURATION, 0),
+        uint(tags::ROWS, ROWS),
+        uint(tags::COLUMNS, COLUMNS),
+        uint(tags::BITS_ALLOCATED, 8),
+        uint(tags::BITS_STORED, 8),
+        uint(tags::HIGH_BIT, 7),
+        uint(tags::PIXEL_REPRESENTATION, 0),
+        DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(pixels.into())),
+    ]);
+    write(obj, &sop, EXPLICIT_LE)
+}
+
+/// The RGB samples of a PNG, with its size.
+pub fn png_rgb(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "a colour PNG");
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}

@@ -8,13 +8,14 @@ use serde_json::Value;
 
 use crate::attachments::{Fixture, Store, dicom_file};
 use crate::dicom_series::{
-    BAND, COLUMNS, EXPLICIT_LE, IMPLICIT_LE, ROWS, SLICES, Spec, bright_band, png_grey, row_means,
-    shuffled_zip, transcode,
+    self as series, BAND, COLUMNS, EXPLICIT_LE, IMPLICIT_LE, ROWS, SLICES, Spec, bright_band,
+    png_grey, row_means, shuffled_zip, transcode,
 };
 use crate::helpers::{Api, Backend, Options};
 use crate::{on_all_stores, on_both};
 
 on_both!(
+    colour_stays_colour,
     every_transfer_syntax_renders_in_slice_order,
     windows_presets_and_sizes,
     undecodable_syntaxes_are_named,
@@ -502,6 +503,50 @@ async fn undecodable_syntaxes_are_named(backend: Backend) {
         assert!(
             detail.contains(name) && detail.contains("1.2.840.10008.1.2.4."),
             "{what}: {detail}"
+        );
+    }
+}
+
+async fn colour_stays_colour(backend: Backend) {
+    let f = Fixture::with_options(backend, Store::Files, Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let native = series::rgb_instance("1.2.826.0.1.3680043.99.7.1");
+    // JPEG baseline stores colour as YBR_FULL_422: it must come back as RGB.
+    let jpeg = transcode(&native, "dcmcjpeg", &["+eb"], dir.path());
+    for (what, bytes, tolerance) in [("native RGB", native, 0), ("JPEG baseline", jpeg, 40)] {
+        let a = upload(&f, bytes, &format!("{what}.dcm")).await;
+        let uid = only_series(&f, &a).await;
+        let res = frame(
+            &f,
+            &f.member.token,
+            &format!("{}/series/{uid}/frames/0", id(&a)),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 200, "{what}");
+        let (w, _, rgb) = series::png_rgb(&res.bytes().await.unwrap());
+        let at = |r: usize, c: usize| {
+            let i = (r * w as usize + c) * 3;
+            [rgb[i], rgb[i + 1], rgb[i + 2]]
+        };
+        let near = |got: [u8; 3], want: [u8; 3]| {
+            got.iter()
+                .zip(want)
+                .all(|(g, w)| (i32::from(*g) - i32::from(w)).abs() <= tolerance)
+        };
+        assert!(
+            near(at(1, 30), [0, 200, 0]),
+            "{what}: green band {:?}",
+            at(1, 30)
+        );
+        assert!(
+            near(at(BAND as usize + 1, 2), [0, 0, 200]),
+            "{what}: blue {:?}",
+            at(5, 2)
+        );
+        assert!(
+            near(at(20, 40), [200, 0, 0]),
+            "{what}: red {:?}",
+            at(20, 40)
         );
     }
 }

@@ -32,5 +32,6 @@ mod room_limits;
 mod room_privacy;
 mod s3;
 mod security;
+mod view;
 mod web;
 mod ws;

@@ -1,11 +1,14 @@
 //! Imaging review in the room (API.md section 11, issue 13): the presenter's hand-over and key
-//! images, which the decision records and hashes. Frames and the `view` relay are not built yet.
+//! images, which the decision records and hashes. The `view` relay is in view.rs.
 
 use reqwest::multipart::{Form, Part};
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::attachments::dicom_file;
 use crate::audit::verify;
+use crate::dicom_series::{EXPLICIT_LE, Spec};
 use crate::fixtures::{Meeting, meeting, one_of_one, open_vote};
 use crate::helpers::{Actor, Backend, TestApp, spawn_app};
 use crate::on_both;
@@ -15,9 +18,16 @@ on_both!(
     the_chair_hands_the_presenter_role_on,
     key_images_are_marked_and_recorded_in_the_decision,
     marks_are_checked,
+    a_mark_sent_again_is_applied_once,
 );
 
-async fn upload(app: &TestApp, who: &Actor, dossier: &str, bytes: Vec<u8>, name: &str) -> Value {
+pub async fn upload(
+    app: &TestApp,
+    who: &Actor,
+    dossier: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> Value {
     let form = Form::new().part(
         "file",
         Part::bytes(bytes)
@@ -37,16 +47,42 @@ async fn upload(app: &TestApp, who: &Actor, dossier: &str, bytes: Vec<u8>, name:
     res.json().await.unwrap()
 }
 
-async fn mri(app: &TestApp, m: &Meeting) -> String {
-    let a = upload(
-        app,
-        &m.referrer,
-        &m.dossier,
-        dicom_file("DOE^JANE", "T2 FLAIR"),
-        "t2.dcm",
-    )
-    .await;
-    a["id"].as_str().unwrap().to_string()
+/// The series UID of each test MRI by attachment id: de-identification gives every series a
+/// new UID per dossier, which the tests learn from the series listing.
+static SERIES_OF: std::sync::Mutex<BTreeMap<String, String>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// The (de-identified) series UID of an MRI uploaded by [`mri`]; for any other attachment, a
+/// well-formed UID it does not hold.
+pub fn series_of(attachment: &str) -> String {
+    let known = SERIES_OF.lock().unwrap_or_else(|e| e.into_inner());
+    known
+        .get(attachment)
+        .cloned()
+        .unwrap_or_else(|| "1.2.826.0.1.3680043.8.498.1".to_string())
+}
+
+/// An MRI of 256 frames (one multi-frame instance) on the meeting's dossier; its id.
+pub async fn mri(app: &TestApp, m: &Meeting) -> String {
+    let frames: Vec<usize> = (0..256).collect();
+    let bytes = Spec::sixteen_bit("1.2.826.0.1.3680043.8.498.1").instance(&frames, EXPLICIT_LE);
+    let a = upload(app, &m.referrer, &m.dossier, bytes, "t2.dcm").await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let listed = app
+        .get(
+            &format!("/api/attachments/{id}/series"),
+            Some(&m.referrer.token),
+        )
+        .await;
+    let series = listed.expect(200)["items"][0]["series_uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    SERIES_OF
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id.clone(), series);
+    id
 }
 
 async fn the_chair_hands_the_presenter_role_on(backend: Backend) {
@@ -110,7 +146,7 @@ async fn key_images_are_marked_and_recorded_in_the_decision(backend: Backend) {
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let member = &m.specialists[0];
     let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
-    let series = "1.2.826.0.1.3680043.8.498.1";
+    let series = series_of(&attachment);
     let ack = voter
         .ok(
             json!({"type": "mark", "attachment_id": attachment, "series_uid": series,
@@ -225,4 +261,33 @@ async fn marks_are_checked(backend: Backend) {
             .all(|e| e["type"] != "key_image"),
         "{log}"
     );
+}
+
+async fn a_mark_sent_again_is_applied_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let attachment = mri(&app, &m).await;
+    let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
+    let mark = json!({"type": "mark", "attachment_id": attachment,
+                      "series_uid": series_of(&attachment), "frame": 4, "note": "Lesion"});
+    let rid = uuid::Uuid::new_v4().to_string();
+    let first = voter.command(mark.clone(), &rid).await;
+    assert_eq!(first["type"], "ack", "{first}");
+    let events = app.count("room_events").await;
+    // The dossier leaves the agenda; a retry of the mark is still acknowledged as it was (its
+    // rules and frame are not asked again), and not applied again.
+    app.delete(
+        &format!("/api/sessions/{}/agenda/{}", m.session, m.dossier),
+        Some(&m.chair.token),
+    )
+    .await
+    .expect(200);
+    let again = voter.command(mark.clone(), &rid).await;
+    assert_eq!(
+        (&again["type"], &again["seq"]),
+        (&json!("ack"), &first["seq"])
+    );
+    assert_eq!(app.count("room_events").await, events);
+    // A new mark is refused now.
+    voter.refused(mark, "not_found").await;
 }

@@ -38,6 +38,20 @@ pub fn begin_request(
     }
 }
 
+/// Whether `request_id` was claimed already (read-only: a retry about to be acknowledged).
+pub fn seen(
+    conn: &mut DbConn,
+    session_id: &str,
+    user_id: &str,
+    request_id: &str,
+) -> AppResult<bool> {
+    Ok(room_requests::table
+        .find((session_id, user_id, request_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 pub fn finish_request(
     conn: &mut DbConn,
     session_id: &str,
