@@ -120,3 +120,24 @@ export async function download(path, fallbackName) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
   return name;
 }
+
+/**
+ * A protected resource as a Blob (frames, thumbnails): fetched with the bearer header, since an
+ * <img src> cannot carry it. `signal` aborts it. Throws ApiError like `api()`.
+ */
+export async function fetchBlob(path, { signal } = {}) {
+  const token = session.token;
+  let res;
+  try {
+    res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal });
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError(0, { detail: 'The server cannot be reached; check the connection and try again.' });
+  }
+  if (!res.ok) {
+    const problem = await problemOf(res);
+    if (res.status === 401 && token) onUnauthenticated();
+    throw new ApiError(res.status, problem);
+  }
+  return res.blob();
+}

@@ -4,6 +4,8 @@ import { h, replace, badge, fmtTime, fmtBytes, field, clearErrors, showError } f
 import { attachmentTable } from '../attachments.js';
 import { boardsWithRoles, may } from '../context.js';
 import { decisionPanel } from '../decision.js';
+import { createViewer } from '../viewer/viewer.js';
+import { t, currentLang } from '../i18n.js';
 
 function dossierTable(items, boardsById, caption) {
   if (!items.length) return h('p', { class: 'muted' }, 'None yet.');
@@ -158,6 +160,30 @@ export async function dossierPage(main, id) {
   // Built once, so that its progress bar and result stay across re-renders.
   let uploader = null;
 
+  // The image viewer over the dossier's DICOM attachments, opened by a "Voir" button; it too
+  // stays across re-renders, and closes when one of its attachments is gone.
+  let imaging = null; // { viewer, section, ids }
+  function closeViewer() {
+    if (!imaging) return;
+    imaging.viewer.destroy();
+    imaging.section.remove();
+    imaging = null;
+  }
+  function openViewer(attachment) {
+    if (!imaging) {
+      const dicom = dossier.attachments.filter((a) => a.dicom);
+      const viewer = createViewer({ attachments: dicom });
+      const close = h('button', { type: 'button', class: 'secondary', id: 'close-viewer', onclick: () => closeViewer() }, t('viewer.close'));
+      const section = h('section', { class: 'card', lang: currentLang(), 'aria-labelledby': 'viewer-h', id: 'viewer-section' },
+        h('div', { class: 'viewer-head' }, h('h2', { id: 'viewer-h' }, t('viewer.title')), close), viewer.el);
+      imaging = { viewer, section, ids: new Set(dicom.map((a) => a.id)) };
+      render();
+    }
+    const { viewer, section } = imaging;
+    section.scrollIntoView({ block: 'start' });
+    viewer.ready.then(() => viewer.openAttachment(attachment.id));
+  }
+
   // What the buttons offer is what the server says this user may do (`dossier.can`).
   function render() {
     const actions = h('form', { class: 'actions', novalidate: true, 'aria-label': 'Dossier actions' },
@@ -191,6 +217,7 @@ export async function dossierPage(main, id) {
       }, 'Withdraw'));
     }
     const p = dossier.patient;
+    if (imaging && [...imaging.ids].some((aid) => !dossier.attachments.some((a) => a.id === aid))) closeViewer();
     const canUpload = may(dossier, 'upload');
     if (canUpload && !uploader) {
       uploader = uploadForm(dossier, async () => {
@@ -218,11 +245,13 @@ export async function dossierPage(main, id) {
       h('section', { class: 'card', 'aria-labelledby': 'att-h' },
         h('h2', { id: 'att-h' }, 'Attachments'),
         attachmentTable(dossier.attachments, {
+          onView: openViewer,
           onDelete: may(dossier, 'delete_attachments') ? async (a, status) => {
             try { await api('DELETE', `/api/attachments/${a.id}`); dossier = await get(`/api/dossiers/${dossier.id}`); render(); } catch (err) { status.textContent = err.message; }
           } : null,
         }),
-        canUpload ? uploader : null));
+        canUpload ? uploader : null),
+      imaging ? imaging.section : null);
   }
   render();
   // The decision arrives while the page is open: look again now and then until it is decided.
@@ -237,6 +266,6 @@ export async function dossierPage(main, id) {
       }
     } catch { /* shown on the next navigation */ }
   }, 5000);
-  return () => clearInterval(poll);
+  return () => { clearInterval(poll); closeViewer(); };
 }
 

@@ -14,6 +14,7 @@ import { chairControls } from '../room/chair-controls.js';
 import { openVotes, decisionList } from '../room/votes.js';
 import { presencePanel } from '../room/presence.js';
 import { chatPanel } from '../room/chat.js';
+import { roomImaging } from '../viewer/room-imaging.js';
 
 export async function roomPage(main, sessionId) {
   const state = roomState(await get(`/api/sessions/${sessionId}`));
@@ -23,13 +24,20 @@ export async function roomPage(main, sessionId) {
   const commands = commandChannel({ showError });
   const send = (cmd, handlers) => commands.send(cmd, handlers);
 
+  let client = null;
   const agenda = agendaPanel({ state, focus: (dossierId) => send({ type: 'focus', dossier_id: dossierId }) });
-  const pane = dossierPane({ state });
+  const chat = chatPanel({ send });
+  // Views are ephemeral and frequent: sent without a request id, dropped while disconnected
+  // (the presenter sends the current one again after the next welcome).
+  const imaging = roomImaging({
+    state, send, notice: (text) => chat.notice(text),
+    sendView: (view) => { if (client) client.sendRaw({ type: 'view', ...view }); },
+  });
+  const pane = dossierPane({ state, imaging });
   const votes = openVotes({ state, send, showError });
   const chair = chairControls({ state, hasOpenVote: (id) => votes.hasOpenVote(id), send, showError });
   const decisions = decisionList({ state });
   const presence = presencePanel({ state });
-  const chat = chatPanel({ send });
 
   replace(main,
     header.el,
@@ -52,12 +60,17 @@ export async function roomPage(main, sessionId) {
       votes.reset(msg.open_votes);
       header.showSession(msg.session);
       agenda.render(); presence.render(); votes.render(); chair.render();
+      imaging.welcome(msg);
       pane.render();
     },
     presence(msg) {
       state.participants = msg.participants;
       presence.render();
+      imaging.participants();
     },
+    presenter(msg) { imaging.presenter(msg); },
+    view(msg) { imaging.view(msg); },
+    key_image(msg) { imaging.keyImage(msg); },
     chat(msg) {
       chat.said(msg);
     },
@@ -103,8 +116,8 @@ export async function roomPage(main, sessionId) {
 
   header.showSession(state.session);
   agenda.render(); votes.render(); decisions.render(); chair.render();
-  const client = new RoomClient(sessionId, { onMessage, onState });
+  client = new RoomClient(sessionId, { onMessage, onState });
   commands.attach(client);
   client.start();
-  return () => client.stop();
+  return () => { client.stop(); imaging.stop(); };
 }

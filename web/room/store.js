@@ -21,6 +21,8 @@ export function applyWelcome(state, msg) {
   state.participants = msg.participants;
   state.current = msg.current_dossier_id;
   state.can = { chair: may(msg, 'chair'), vote: may(msg, 'vote') };
+  // Marking key images: when the server says so; else the imaging module asks the room role.
+  if (msg.can && Object.hasOwn(msg.can, 'mark')) state.can.mark = may(msg, 'mark');
 }
 
 export function agendaItem(state, dossierId) {

@@ -1,7 +1,7 @@
 // A small DICOM Part-10 file (explicit VR little endian, no pixel data) with identifying
 // patient data, for the de-identification and metadata shown by the pages.
 
-function element(group, elem, vr, value) {
+export function element(group, elem, vr, value) {
   let bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1');
   if (bytes.length % 2) bytes = Buffer.concat([bytes, Buffer.from(vr === 'UI' || vr === 'OB' ? [0] : [0x20])]);
   const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);

@@ -1,0 +1,172 @@
+// The pages' words, in one place: French first (the service's users are French boards), English
+// second. `t(key, vars)` picks the language of the page (`consilium.lang` in localStorage,
+// else French) and fills `{name}` placeholders. A key missing in English falls back to French;
+// a key missing everywhere shows as itself, so that a typo is visible rather than blank.
+// The imaging viewer's strings live here; the older pages still carry their own English words.
+
+const MESSAGES = {
+  fr: {
+    'viewer.title': 'Imagerie',
+    'viewer.close': 'Fermer la visionneuse',
+    'viewer.series': 'Séries',
+    'viewer.series.none': 'Aucune série d’images dans ce dossier.',
+    'viewer.series.loading': 'Chargement des séries…',
+    'viewer.series.error': 'Les séries de {file} ne peuvent pas être lues : {message}',
+    'viewer.series.empty': 'La série {description} ({file}) ne contient pas d’image.',
+    'viewer.series.untitled': 'Série sans description',
+    'viewer.series.choose': 'Afficher la série {description}',
+    'viewer.thumb.alt': 'Vignette de la série {description}',
+    'viewer.image.alt': 'Image {n} sur {total} de la série {description}',
+    'viewer.image.loading': 'Chargement de l’image…',
+    'viewer.image.error': 'Cette image ne peut pas être affichée : {message}',
+    'viewer.image.unsupported': 'Le serveur ne sait pas décoder cette image : {message}',
+    'viewer.image.offline': 'Le serveur ne répond pas ; vérifiez la connexion.',
+    'viewer.image.retry': 'Réessayer',
+    'viewer.stage.label': 'Image de la série : molette ou flèches pour parcourir, Ctrl + molette pour zoomer, glisser pour déplacer',
+    'viewer.counter': 'Image {n} / {total}',
+    'viewer.slider': 'Position dans la série',
+    'viewer.prev': 'Image précédente',
+    'viewer.next': 'Image suivante',
+    'viewer.window': 'Fenêtrage',
+    'viewer.window.default': 'Fenêtrage du fichier',
+    'viewer.window.custom': 'Personnalisé (C {center} / L {width})',
+    'viewer.window.presenter': 'Fenêtrage du présentateur',
+    'viewer.preset.brain': 'Cerveau',
+    'viewer.preset.subdural': 'Sous-dural',
+    'viewer.preset.stroke': 'AVC',
+    'viewer.preset.bone': 'Os',
+    'viewer.preset.soft_tissue': 'Tissus mous',
+    'viewer.preset.lung': 'Poumon',
+    'viewer.zoom': 'Zoom',
+    'viewer.zoom.in': 'Zoom avant',
+    'viewer.zoom.out': 'Zoom arrière',
+    'viewer.zoom.fit': 'Ajuster l’image au cadre',
+    'viewer.zoom.fit.short': 'Ajuster',
+    'viewer.zoom.level': 'Zoom {percent} %',
+    'viewer.open': 'Voir',
+    'viewer.open.label': 'Voir les images de {file}',
+    'viewer.none': 'Ce dossier n’a pas d’imagerie DICOM.',
+    'follow.you.present': 'Vous présentez : les autres participants suivent vos images.',
+    'follow.following': 'Vous suivez {name}',
+    'follow.detached': 'Vous regardez seul·e ; {name} présente.',
+    'follow.detached.moved': '{name} a changé d’image depuis.',
+    'follow.detach': 'Détacher',
+    'follow.refollow': 'Suivre à nouveau',
+    'follow.presenter.chair': 'la présidence',
+    'follow.presenter.someone': 'un autre membre',
+    'follow.handover': 'Passer la présentation',
+    'follow.you': '{name} (vous)',
+    'follow.handover.to': 'Présentateur',
+    'follow.handover.none': 'Aucun autre membre présent ne peut présenter.',
+    'follow.presenter.changed': '{by} a confié la présentation à {name}.',
+    'follow.presenter.took': '{by} présente.',
+    'key.button': 'Image clé',
+    'key.note': 'Note (facultative, 500 caractères au plus)',
+    'key.count': '{n} / 500',
+    'key.save': 'Enregistrer l’image clé',
+    'key.cancel': 'Annuler',
+    'key.too.long': 'La note dépasse 500 caractères.',
+    'key.saved': 'Image clé enregistrée.',
+    'key.title': 'Images clés',
+    'key.none': 'Aucune image clé pour ce dossier.',
+    'key.item': 'Image {n} · {series}',
+    'key.by': 'par {name} à {time}',
+    'key.show': 'Afficher',
+    'key.show.label': 'Afficher l’image clé {n} de {series}',
+    'key.chat': '{time} {name} a marqué l’image {n} comme image clé.',
+  },
+  en: {
+    'viewer.title': 'Imaging',
+    'viewer.close': 'Close the viewer',
+    'viewer.series': 'Series',
+    'viewer.series.none': 'No image series in this dossier.',
+    'viewer.series.loading': 'Loading the series…',
+    'viewer.series.error': 'The series of {file} cannot be read: {message}',
+    'viewer.series.empty': 'The series {description} ({file}) holds no image.',
+    'viewer.series.untitled': 'Series without a description',
+    'viewer.series.choose': 'Show the series {description}',
+    'viewer.thumb.alt': 'Thumbnail of the series {description}',
+    'viewer.image.alt': 'Image {n} of {total} of the series {description}',
+    'viewer.image.loading': 'Loading the image…',
+    'viewer.image.error': 'This image cannot be shown: {message}',
+    'viewer.image.unsupported': 'The server cannot decode this image: {message}',
+    'viewer.image.offline': 'The server does not answer; check the connection.',
+    'viewer.image.retry': 'Try again',
+    'viewer.stage.label': 'Series image: wheel or arrow keys to scroll, Ctrl + wheel to zoom, drag to pan',
+    'viewer.counter': 'Image {n} / {total}',
+    'viewer.slider': 'Position in the series',
+    'viewer.prev': 'Previous image',
+    'viewer.next': 'Next image',
+    'viewer.window': 'Window',
+    'viewer.window.default': 'The file’s window',
+    'viewer.window.custom': 'Custom (C {center} / W {width})',
+    'viewer.window.presenter': 'The presenter’s window',
+    'viewer.preset.brain': 'Brain',
+    'viewer.preset.subdural': 'Subdural',
+    'viewer.preset.stroke': 'Stroke',
+    'viewer.preset.bone': 'Bone',
+    'viewer.preset.soft_tissue': 'Soft tissue',
+    'viewer.preset.lung': 'Lung',
+    'viewer.zoom': 'Zoom',
+    'viewer.zoom.in': 'Zoom in',
+    'viewer.zoom.out': 'Zoom out',
+    'viewer.zoom.fit': 'Fit the image to its frame',
+    'viewer.zoom.fit.short': 'Fit',
+    'viewer.zoom.level': 'Zoom {percent} %',
+    'viewer.open': 'View',
+    'viewer.open.label': 'View the images of {file}',
+    'viewer.none': 'This dossier has no DICOM imaging.',
+    'follow.you.present': 'You are presenting: the others follow your images.',
+    'follow.following': 'You are following {name}',
+    'follow.detached': 'You are looking on your own; {name} is presenting.',
+    'follow.detached.moved': '{name} has moved on since.',
+    'follow.detach': 'Detach',
+    'follow.refollow': 'Follow again',
+    'follow.presenter.chair': 'the chair',
+    'follow.presenter.someone': 'another member',
+    'follow.handover': 'Hand the presentation over',
+    'follow.you': '{name} (you)',
+    'follow.handover.to': 'Presenter',
+    'follow.handover.none': 'Nobody else present may present.',
+    'follow.presenter.changed': '{by} handed the presentation to {name}.',
+    'follow.presenter.took': '{by} is presenting.',
+    'key.button': 'Key image',
+    'key.note': 'Note (optional, at most 500 characters)',
+    'key.count': '{n} / 500',
+    'key.save': 'Save the key image',
+    'key.cancel': 'Cancel',
+    'key.too.long': 'The note is longer than 500 characters.',
+    'key.saved': 'Key image saved.',
+    'key.title': 'Key images',
+    'key.none': 'No key image for this dossier.',
+    'key.item': 'Image {n} · {series}',
+    'key.by': 'by {name} at {time}',
+    'key.show': 'Show',
+    'key.show.label': 'Show key image {n} of {series}',
+    'key.chat': '{time} {name} marked image {n} as a key image.',
+  },
+};
+
+const LANG_KEY = 'consilium.lang';
+
+function storedLang() {
+  try { return globalThis.localStorage ? localStorage.getItem(LANG_KEY) : null; } catch { return null; }
+}
+
+let lang = MESSAGES[storedLang()] ? storedLang() : 'fr';
+
+/** The language in use: 'fr' or 'en'. */
+export function currentLang() { return lang; }
+
+/** Chooses the language of the words to come, and remembers it. */
+export function setLang(code) {
+  if (!MESSAGES[code]) return;
+  lang = code;
+  try { localStorage.setItem(LANG_KEY, code); } catch { /* private mode: this page only */ }
+}
+
+/** The words for `key` in the page's language, with `{name}` placeholders filled from `vars`. */
+export function t(key, vars = {}) {
+  const text = MESSAGES[lang][key] ?? MESSAGES.fr[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
+}
