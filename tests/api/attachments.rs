@@ -195,7 +195,15 @@ impl Fixture {
     }
 
     /// The object files the store holds (partial uploads included).
+    /// The attachments' objects in the store (not what is derived from them: series indexes
+    /// and rendered frames, under `<object>.derived/`).
     pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        let mut files = self.store_files();
+        files.retain(|p| !p.to_string_lossy().contains(".derived/"));
+        files
+    }
+
+    fn store_files(&self) -> Vec<std::path::PathBuf> {
         match &self.s3 {
             Some(s3) => s3
                 .files()
