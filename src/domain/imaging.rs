@@ -18,6 +18,16 @@ string_enum! {
     }
 }
 
+impl Preset {
+    /// A preset named in a request's `preset` field (400 naming the field otherwise).
+    pub fn field(raw: &str) -> Result<Preset, ValidationError> {
+        raw.parse().map_err(|_| {
+            let words: Vec<&str> = Preset::ALL.iter().map(|p| p.as_str()).collect();
+            ValidationError::new("preset", format!("must be one of: {}", words.join(", ")))
+        })
+    }
+}
+
 /// A VOI window in rescaled units (Hounsfield units for CT).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
@@ -214,15 +224,7 @@ impl FrameRequest {
         size: Option<i64>,
     ) -> Result<FrameRequest, ValidationError> {
         let window = Window::parse(wc, ww)?;
-        let preset = match preset {
-            None => None,
-            Some(raw) => Some(raw.parse::<Preset>().map_err(|_| {
-                ValidationError::new(
-                    "preset",
-                    "must be one of default, brain, subdural, stroke, bone, soft_tissue, lung",
-                )
-            })?),
-        };
+        let preset = preset.map(Preset::field).transpose()?;
         if window.is_some() && preset.is_some() {
             return Err(ValidationError::new(
                 "preset",

@@ -39,13 +39,7 @@ pub struct View {
 
 impl View {
     pub fn parse(f: ViewFields) -> Result<View, ValidationError> {
-        let preset = match f.preset.as_deref() {
-            None => None,
-            Some(p) => Some(p.parse::<Preset>().map_err(|_| {
-                let words: Vec<&str> = Preset::ALL.iter().map(|p| p.as_str()).collect();
-                ValidationError::new("preset", format!("must be one of: {}", words.join(", ")))
-            })?),
-        };
+        let preset = f.preset.as_deref().map(Preset::field).transpose()?;
         if let Some(z) = f.zoom
             && !(z.is_finite() && ZOOM_RANGE.contains(&z))
         {

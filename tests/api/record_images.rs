@@ -5,11 +5,10 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::dicom_series::{EXPLICIT_LE, SLICES, Spec, shuffled_zip};
 use crate::fixtures::{meeting, one_of_one, open_vote};
 use crate::helpers::{Backend, spawn_app};
-use crate::imaging::upload_as;
 use crate::on_both;
+use crate::review::{mri, series_of};
 use crate::ws::Ws;
 
 on_both!(the_record_shows_key_images_as_thumbnails);
@@ -34,28 +33,9 @@ fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
 async fn the_record_shows_key_images_as_thumbnails(backend: Backend) {
     let app = spawn_app(backend).await;
     let m = meeting(&app, one_of_one()).await;
-    let slices: Vec<Vec<u8>> = (0..SLICES)
-        .map(|i| Spec::sixteen_bit("1.2.826.0.1.3680043.99.6.1").instance(&[i], EXPLICIT_LE))
-        .collect();
-    let a = upload_as(
-        &app,
-        &m.referrer.token,
-        &m.dossier,
-        shuffled_zip(slices),
-        "irm.zip",
-    )
-    .await;
-    let attachment = a["id"].as_str().unwrap();
-    let listed = app
-        .get(
-            &format!("/api/attachments/{attachment}/series"),
-            Some(&m.chair.token),
-        )
-        .await;
-    let series = listed.expect(200)["items"][0]["series_uid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let attachment = mri(&app, &m).await;
+    let attachment = attachment.as_str();
+    let series = series_of(attachment);
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let member = &m.specialists[0];
     let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
