@@ -3,6 +3,7 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
+use crate::db::DbConn;
 use crate::db::users::{self, UserRow};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -27,21 +28,68 @@ impl CurrentUser {
     }
 }
 
+/// A bearer token whose signature and lifetime were checked; whether it is still live (not
+/// revoked, its account enabled) is checked by `Verified::user` inside a database read.
+pub struct Verified {
+    claims: super::token::Claims,
+}
+
+impl Verified {
+    /// Checks the signature, issuer and lifetime (no database).
+    pub fn check(state: &AppState, token: &str) -> AppResult<Verified> {
+        let claims = state.keys.verify(token).map_err(|e| match e {
+            TokenError::Expired => AppError::Unauthenticated("the token has expired"),
+            TokenError::Invalid => AppError::Unauthenticated("the token is not valid"),
+        })?;
+        Ok(Verified { claims })
+    }
+
+    /// The token's user, if the token is live.
+    pub fn user(&self, conn: &mut DbConn) -> AppResult<CurrentUser> {
+        let user = users::by_live_token(conn, &self.claims.jti, &self.claims.sub)?.ok_or(
+            AppError::Unauthenticated("the token has been revoked or its account disabled"),
+        )?;
+        Ok(CurrentUser {
+            user,
+            token_id: self.claims.jti.clone(),
+        })
+    }
+
+    /// Runs `f` as the token's user in the same read (one trip to the blocking pool): for the
+    /// requests that are many and small, such as frames.
+    pub async fn read_as<T, F>(self, state: &AppState, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn, &CurrentUser) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        state
+            .db
+            .read(move |conn| {
+                let me = self.user(conn)?;
+                f(conn, &me)
+            })
+            .await
+    }
+}
+
 /// Resolves a raw token to its user; shared by the HTTP extractor and the live room's `hello`.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<CurrentUser> {
-    let claims = state.keys.verify(token).map_err(|e| match e {
-        TokenError::Expired => AppError::Unauthenticated("the token has expired"),
-        TokenError::Invalid => AppError::Unauthenticated("the token is not valid"),
-    })?;
-    let token_id = claims.jti.clone();
-    let user = state
-        .db
-        .read(move |conn| users::by_live_token(conn, &claims.jti, &claims.sub))
-        .await?
-        .ok_or(AppError::Unauthenticated(
-            "the token has been revoked or its account disabled",
-        ))?;
-    Ok(CurrentUser { user, token_id })
+    Verified::check(state, token)?
+        .read_as(state, |_, me| Ok(me.clone()))
+        .await
+}
+
+/// The request's bearer token, not yet checked: for handlers that check it in the same trip
+/// to the database as their own read (`Verified::read_as`).
+pub struct Bearer(pub String);
+
+impl FromRequest for Bearer {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(bearer(req).map(Bearer))
+    }
 }
 
 fn bearer(req: &HttpRequest) -> AppResult<String> {

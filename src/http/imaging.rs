@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::input::path_id;
 use crate::api::{Items, Series};
 use crate::auth::CurrentUser;
+use crate::auth::extractor::{Bearer, Verified};
 use crate::domain::attachment::if_none_match;
 use crate::domain::imaging::{self, FrameRequest};
 use crate::error::{AppError, AppResult};
@@ -77,16 +78,19 @@ struct FrameQuery {
 pub async fn get_frame(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: CurrentUser,
+    token: Bearer,
     path: web::Path<(String, String, String)>,
 ) -> AppResult<HttpResponse> {
+    // A viewer asks for many frames: the token's check and the access check share one read.
+    let token = Verified::check(&state, &token.0)?;
     let (id, series_uid, n) = path.into_inner();
     let query: FrameQuery = parse_query(req.query_string())?;
     let request = FrameRequest::parse(query.wc, query.ww, query.preset.as_deref(), query.size)?;
     let id = path_id(&id, "attachment")?;
-    let source = state
-        .db
-        .read(move |conn| usecase::imaging::frame_source(conn, &me.user, &id))
+    let source = token
+        .read_as(&state, move |conn, me| {
+            usecase::imaging::frame_source(conn, &me.user, &id)
+        })
         .await?;
     // Anything that is not a UID or a frame number names nothing.
     let series_uid =

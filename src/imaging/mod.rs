@@ -10,7 +10,9 @@
 
 mod cache;
 pub mod index;
+pub mod jpeg12;
 pub mod render;
+mod twelve_bit;
 
 use std::sync::Arc;
 

@@ -14,7 +14,7 @@ use dicom_pixeldata::{
 };
 use dicom_transfer_syntax_registry::{TransferSyntaxRegistry, entries};
 
-use super::ImagingError;
+use super::{ImagingError, twelve_bit};
 use crate::domain::imaging::{
     FrameRequest, Rescale, Window, choose_window, grey_table, rendered_size,
 };
@@ -30,13 +30,20 @@ pub fn check_syntax(uid: &str) -> Result<(), ImagingError> {
     }
 }
 
+/// A transfer syntax as errors name it: its name, then its UID.
+pub(super) fn syntax_name(uid: &str) -> String {
+    TransferSyntaxRegistry
+        .get(uid)
+        .map_or_else(|| uid.to_string(), |ts| format!("{} ({uid})", ts.name()))
+}
+
 /// Renders frame `frame` of the Part-10 instance `bytes`.
 pub fn render(bytes: &[u8], frame: u32, request: &FrameRequest) -> Result<Vec<u8>, ImagingError> {
-    let obj = OpenFileOptions::new()
+    let mut obj = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Always)
         .from_reader(Cursor::new(bytes))
         .map_err(|e| ImagingError::Unreadable(e.to_string()))?;
-    let uid = obj
+    let mut uid = obj
         .meta()
         .transfer_syntax()
         .trim_end_matches('\0')
@@ -51,13 +58,14 @@ pub fn render(bytes: &[u8], frame: u32, request: &FrameRequest) -> Result<Vec<u8
     if frame >= frames.max(1) {
         return Err(ImagingError::NotFound("frame"));
     }
-    // A syntax the registry decodes may still hold what its codec cannot (12-bit lossy JPEG).
+    let mut frame = frame;
+    if twelve_bit::applies(&obj, &uid) {
+        twelve_bit::to_native(&mut obj, &uid, frame, frames)?;
+        (uid, frame) = (entries::EXPLICIT_VR_LITTLE_ENDIAN.uid().to_string(), 0);
+    }
     let decoded = obj.decode_pixel_data_frame(frame).map_err(|e| {
         tracing::warn!(error = %e, transfer_syntax = %uid, "a frame could not be decoded");
-        let name = TransferSyntaxRegistry
-            .get(&uid)
-            .map_or_else(|| uid.clone(), |ts| format!("{} ({uid})", ts.name()));
-        ImagingError::Unsupported(name)
+        ImagingError::Unsupported(syntax_name(&uid))
     })?;
     let (columns, rows) = (decoded.columns(), decoded.rows());
     let picture = if decoded.samples_per_pixel() == 1 {

@@ -22,7 +22,7 @@ on_both!(
 );
 on_all_stores!(etags_errors_access_and_the_cache_going_with_the_attachment);
 
-async fn upload(f: &Fixture, bytes: Vec<u8>, name: &str) -> Value {
+pub(crate) async fn upload(f: &Fixture, bytes: Vec<u8>, name: &str) -> Value {
     upload_as(&f.app, &f.referrer.token, f.dossier_id(), bytes, name).await
 }
 
@@ -50,7 +50,7 @@ pub async fn upload_as(app: &Api, token: &str, dossier: &str, bytes: Vec<u8>, na
 }
 
 /// The (de-identified) UID of the attachment's only series.
-async fn only_series(f: &Fixture, attachment: &Value) -> String {
+pub(crate) async fn only_series(f: &Fixture, attachment: &Value) -> String {
     let listed = f
         .app
         .get(
@@ -64,7 +64,7 @@ async fn only_series(f: &Fixture, attachment: &Value) -> String {
         .to_string()
 }
 
-async fn frame(f: &Fixture, token: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn frame(f: &Fixture, token: &str, path: &str) -> reqwest::Response {
     f.app
         .client
         .get(format!("{}/api/attachments/{path}", f.app.url))
@@ -74,7 +74,7 @@ async fn frame(f: &Fixture, token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn png_of(f: &Fixture, path: &str) -> (u32, u32, Vec<u8>) {
+pub(crate) async fn png_of(f: &Fixture, path: &str) -> (u32, u32, Vec<u8>) {
     let res = frame(f, &f.member.token, path).await;
     let status = res.status().as_u16();
     if status != 200 {
@@ -84,17 +84,17 @@ async fn png_of(f: &Fixture, path: &str) -> (u32, u32, Vec<u8>) {
     png_grey(&res.bytes().await.unwrap())
 }
 
-fn id(v: &Value) -> &str {
+pub(crate) fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
 }
 
-fn all_slices(spec: &Spec, ts: &str) -> Vec<Vec<u8>> {
+pub(crate) fn all_slices(spec: &Spec, ts: &str) -> Vec<Vec<u8>> {
     (0..SLICES).map(|i| spec.instance(&[i], ts)).collect()
 }
 
 /// Checks that frame n shows slice n, bright band on dark rows (with a tolerance for lossy
 /// syntaxes).
-async fn check_order(f: &Fixture, attachment: &str, what: &str) {
+pub(crate) async fn check_order(f: &Fixture, attachment: &str, what: &str) {
     let listed = f
         .app
         .get(
@@ -460,11 +460,11 @@ async fn undecodable_syntaxes_are_named(backend: Backend) {
             "JPEG-LS",
         ),
         (
-            "12-bit JPEG",
-            Spec::twelve_bit("1.2.826.0.1.3680043.99.5.2"),
-            "dcmcjpeg",
-            &["+ee"][..],
-            "JPEG Extended",
+            "JPEG-LS near-lossless",
+            Spec::sixteen_bit("1.2.826.0.1.3680043.99.5.2"),
+            "dcmcjpls",
+            &["+en"][..],
+            "JPEG-LS",
         ),
     ] {
         let bytes = transcode(&spec.instance(&[0], EXPLICIT_LE), tool, options, dir.path());

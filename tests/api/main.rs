@@ -32,6 +32,7 @@ mod room_limits;
 mod room_privacy;
 mod s3;
 mod security;
+mod twelve_bit;
 mod view;
 mod web;
 mod ws;
