@@ -109,6 +109,13 @@ impl Application {
                 .wrap(security_headers())
                 .configure(http::configure)
         })
+        // Replies go out whole at once: Nagle's algorithm would hold back the last segment
+        // of a response (or a room message) until the client acknowledges the previous one.
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .listen(listener)?;
         let server = match metrics_listener {
             Some(l) => server.listen(l)?,

@@ -36,11 +36,13 @@ pub fn profile(what: &str, bytes: &[u8], zip_entry: Option<&[u8]>) -> anyhow::Re
         "whole render()",
         "old: f64 samples + window",
         "alt: PNG encode (Fastest)",
+        "alt: PNG encode (Balanced)",
+        "alt: PNG encode (High)",
     ]
     .into_iter()
     .map(|s| (s, Vec::new()))
     .collect();
-    let mut png_sizes = (0, 0);
+    let mut png_sizes = (0, 0, 0, 0);
     for _ in 0..RUNS {
         if let Some(entry) = zip_entry {
             let t = Instant::now();
@@ -113,7 +115,18 @@ pub fn profile(what: &str, bytes: &[u8], zip_entry: Option<&[u8]>) -> anyhow::Re
         let t = Instant::now();
         let png_fastest = encode(&grey, w, h, png::Compression::Fastest)?;
         steps[8].1.push(ms_since(t));
-        png_sizes = (png_fast.len(), png_fastest.len());
+        let t = Instant::now();
+        let png_balanced = encode(&grey, w, h, png::Compression::Balanced)?;
+        steps[9].1.push(ms_since(t));
+        let t = Instant::now();
+        let png_high = encode(&grey, w, h, png::Compression::High)?;
+        steps[10].1.push(ms_since(t));
+        png_sizes = (
+            png_fast.len(),
+            png_fastest.len(),
+            png_balanced.len(),
+            png_high.len(),
+        );
     }
     println!("  {what}:");
     for (step, v) in &steps {
@@ -122,9 +135,11 @@ pub fn profile(what: &str, bytes: &[u8], zip_entry: Option<&[u8]>) -> anyhow::Re
         }
     }
     println!(
-        "    PNG size: Fast {:.0} KiB, Fastest {:.0} KiB",
+        "    PNG size: Fast {:.0} KiB, Fastest {:.0} KiB, Balanced {:.0} KiB, High {:.0} KiB",
         kib(png_sizes.0),
-        kib(png_sizes.1)
+        kib(png_sizes.1),
+        kib(png_sizes.2),
+        kib(png_sizes.3)
     );
     Ok(())
 }

@@ -144,6 +144,9 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(1))
+            // A round trip before every use only finds a PostgreSQL connection that a restart
+            // of the server closed; an SQLite file has no connection to lose.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .with_context(|| {
