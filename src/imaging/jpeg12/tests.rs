@@ -2,6 +2,8 @@
 //! Huffman coding with short and long codes, restart markers); the integration tests check
 //! it against DCMTK's own JPEG encoder and decoder.
 
+use std::f32::consts::PI;
+
 use super::*;
 
 /// A test image of `width × height` 12-bit samples: a ramp, a bright disc and a fine
