@@ -162,6 +162,7 @@ async fn seed(url: &str, n: usize) -> anyhow::Result<(String, String)> {
                     title: "Bench session".into(),
                     scheduled_at: consilium::db::now(),
                     video_url: None,
+                    duration_minutes: 90,
                 },
             )?;
             Ok((board, session.value.record.row))

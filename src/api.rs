@@ -256,6 +256,10 @@ pub struct Session {
     pub status: SessionStatus,
     pub agenda: Vec<AgendaItem>,
     pub created_at: DateTime<Utc>,
+    /// How long the meeting lasts (15–480 minutes, default 90).
+    pub duration_minutes: i32,
+    /// When the agenda was sent to the board and the referrers; `null` until then.
+    pub published_at: Option<DateTime<Utc>>,
     /// What the caller may do with this session.
     pub can: SessionCan,
 }
@@ -284,6 +288,8 @@ impl Session {
                 })
                 .collect(),
             created_at: utc(r.created_at),
+            duration_minutes: r.duration_minutes,
+            published_at: r.published_at.map(utc),
             can,
         }
     }

@@ -188,6 +188,7 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
                 title: "CRC SEP weekly board".to_string(),
                 scheduled_at: tuesday.and_hms_opt(16, 30, 0).unwrap_or_default(),
                 video_url: Some("https://visio.example.org/crc-sep-weekly".to_string()),
+                duration_minutes: 90,
             },
         )?;
         if let Some(first) = submitted.first() {

@@ -55,6 +55,8 @@ pub struct Config {
     pub s3: crate::storage::S3Settings,
     /// Origins allowed to call the API from a browser (none by default).
     pub cors_origins: Vec<String>,
+    /// The time zone of board schedules, mails and calendars (`CONSILIUM_TIMEZONE`).
+    pub timezone: chrono_tz::Tz,
     /// How long a request body may stall.
     pub body_idle_timeout: std::time::Duration,
     pub metrics_bind: Option<SocketAddr>,
@@ -83,6 +85,7 @@ impl std::fmt::Debug for Config {
             .field("trust_forwarded", &self.trust_forwarded)
             .field("s3", &self.s3)
             .field("cors_origins", &self.cors_origins)
+            .field("timezone", &self.timezone)
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("metrics_bind", &self.metrics_bind)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))

@@ -107,6 +107,12 @@ impl Config {
             trust_forwarded: settings.trust_forwarded,
             s3: crate::storage::S3Settings::from_env(),
             cors_origins: parse_origins(&settings.cors_origins)?,
+            timezone: settings.timezone.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "CONSILIUM_TIMEZONE: {:?} is not a time zone name such as Europe/Paris",
+                    settings.timezone
+                )
+            })?,
             body_idle_timeout: std::time::Duration::from_secs(settings.body_idle_timeout_secs),
             metrics_bind: settings.metrics_bind,
             metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),

@@ -113,6 +113,14 @@ pub struct Settings {
         global = true
     )]
     pub cors_origins: String,
+    /// The time zone of board schedules, mails and calendars (an IANA name).
+    #[arg(
+        long,
+        env = "CONSILIUM_TIMEZONE",
+        default_value = "Europe/Paris",
+        global = true
+    )]
+    pub timezone: String,
     /// Seconds the server waits for the next bytes of a request body before it gives up (408).
     #[arg(
         long,
@@ -203,6 +211,7 @@ impl Default for Settings {
             login_max_per_address: 30,
             trust_forwarded: false,
             cors_origins: String::new(),
+            timezone: "Europe/Paris".to_string(),
             body_idle_timeout_secs: 30,
             metrics_bind: None,
             metrics_token: None,

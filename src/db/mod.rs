@@ -13,6 +13,7 @@ pub mod dossiers;
 pub mod exports;
 pub mod object_uploads;
 pub mod room;
+pub mod schedules;
 pub mod schema;
 pub mod sessions;
 pub mod users;

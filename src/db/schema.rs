@@ -12,6 +12,8 @@ diesel::table! {
         organization -> Nullable<Text>,
         disabled -> Bool,
         created_at -> Timestamp,
+        mail_preference -> Text,
+        calendar_key -> Nullable<Text>,
     }
 }
 
@@ -124,6 +126,42 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        duration_minutes -> Integer,
+        published_at -> Nullable<Timestamp>,
+        sequence -> Integer,
+    }
+}
+
+diesel::table! {
+    board_schedules (board_id) {
+        board_id -> Text,
+        weekday -> Text,
+        local_time -> Text,
+        duration_minutes -> Integer,
+        title -> Nullable<Text>,
+        video_url -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        link -> Text,
+        dossier_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        mail -> Text,
+        digest -> Bool,
+        mail_due_at -> Nullable<Timestamp>,
+        mail_attempts -> Integer,
+        mail_error -> Nullable<Text>,
+        mailed_at -> Nullable<Timestamp>,
+        calendar -> Nullable<Text>,
     }
 }
 
@@ -234,6 +272,8 @@ diesel::joinable!(sessions -> boards (board_id));
 diesel::joinable!(agenda_items -> sessions (session_id));
 diesel::joinable!(agenda_items -> dossiers (dossier_id));
 diesel::joinable!(room_events -> sessions (session_id));
+diesel::joinable!(board_schedules -> boards (board_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(votes -> sessions (session_id));
 diesel::joinable!(ballots -> votes (vote_id));
 diesel::joinable!(ballots -> users (voter_id));
@@ -242,6 +282,8 @@ diesel::joinable!(room_presence -> users (user_id));
 diesel::joinable!(room_presence -> instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    board_schedules,
+    notifications,
     object_uploads,
     users,
     auth_tokens,

@@ -21,6 +21,10 @@ pub struct SessionRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    pub duration_minutes: i32,
+    pub published_at: Option<NaiveDateTime>,
+    /// The calendar SEQUENCE of the session's invitation.
+    pub sequence: i32,
 }
 
 impl SessionRow {
@@ -56,6 +60,7 @@ pub struct NewSession {
     pub title: String,
     pub scheduled_at: NaiveDateTime,
     pub video_url: Option<String>,
+    pub duration_minutes: i32,
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<SessionRow>> {
@@ -176,6 +181,7 @@ pub fn insert(
             sessions::title.eq(&new.title),
             sessions::scheduled_at.eq(new.scheduled_at),
             sessions::video_url.eq(&new.video_url),
+            sessions::duration_minutes.eq(new.duration_minutes),
             sessions::status.eq(SessionStatus::Planned.as_str()),
             sessions::last_seq.eq(0_i64),
             sessions::created_by.eq(created_by),
@@ -242,4 +248,17 @@ pub fn set_status(conn: &mut DbConn, session_id: &str, status: SessionStatus) ->
         .set(sessions::status.eq(status.as_str()))
         .execute(conn)?;
     Ok(())
+}
+
+/// Which of `times` a board already has a session at (planning is idempotent).
+pub fn taken_times(
+    conn: &mut DbConn,
+    board_id: &str,
+    times: &[NaiveDateTime],
+) -> AppResult<Vec<NaiveDateTime>> {
+    Ok(sessions::table
+        .filter(sessions::board_id.eq(board_id))
+        .filter(sessions::scheduled_at.eq_any(times))
+        .select(sessions::scheduled_at)
+        .load(conn)?)
 }

@@ -13,6 +13,7 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod schedules;
 pub mod sessions;
 pub mod upload;
 pub mod users;
@@ -58,6 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(attachments::delete_attachment)
                 .service(imaging::list_series)
                 .service(imaging::get_frame)
+                .service(schedules::put_schedule)
+                .service(schedules::get_schedule)
+                .service(schedules::plan_sessions)
                 .service(sessions::create_session)
                 .service(sessions::list_sessions)
                 .service(sessions::get_session)

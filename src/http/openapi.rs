@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, auth, boards, decisions, dossiers, exports, health, imaging, metrics, sessions,
-    users,
+    attachments, auth, boards, decisions, dossiers, exports, health, imaging, metrics, schedules,
+    sessions, users,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,9 @@ use super::{
         attachments::delete_attachment,
         imaging::list_series,
         imaging::get_frame,
+        schedules::put_schedule,
+        schedules::get_schedule,
+        schedules::plan_sessions,
         sessions::create_session,
         sessions::list_sessions,
         sessions::get_session,

@@ -10,6 +10,7 @@ use crate::api::{Items, Session};
 use crate::auth::CurrentUser;
 use crate::db::sessions::NewSession;
 use crate::domain::room::{SESSION_TITLE_MAX_CHARS, video_url};
+use crate::domain::schedule;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::live::protocol;
@@ -29,6 +30,8 @@ pub struct CreateSessionRequest {
     pub scheduled_at: String,
     /// The meeting's video call (http or https).
     pub video_url: Option<String>,
+    /// How long the meeting lasts, 15 to 480 minutes (default 90).
+    pub duration_minutes: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,6 +71,10 @@ pub async fn create_session(
         title: text::line("title", &body.title, SESSION_TITLE_MAX_CHARS)?,
         scheduled_at: field_time("scheduled_at", &body.scheduled_at)?,
         video_url: video_url(body.video_url.as_deref())?,
+        duration_minutes: schedule::duration(
+            body.duration_minutes
+                .unwrap_or(schedule::DEFAULT_DURATION_MINUTES),
+        )? as i32,
     };
     let done = usecase::run(&state.db, move |conn| {
         sessions::create(conn, &me.user, &board_id, &new)

@@ -21,6 +21,7 @@ pub mod exports;
 pub mod imaging;
 pub mod review;
 pub mod room;
+pub mod schedules;
 pub mod sessions;
 pub mod votes;
 

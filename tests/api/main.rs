@@ -26,6 +26,7 @@ mod layers;
 mod live;
 mod live_load;
 mod live_process;
+mod meetings;
 mod record_images;
 mod review;
 mod room_limits;

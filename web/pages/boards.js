@@ -2,6 +2,7 @@
 import { get, post, api, query } from '../api.js';
 import { h, replace, badge, fmtTime, field, clearErrors, showError } from '../dom.js';
 import { boardsWithRoles, isAdmin, may } from '../context.js';
+import { scheduleCard } from './schedule.js';
 
 const ROLE_TEXT = { coordinator: 'Coordinator', member: 'Member' };
 
@@ -61,6 +62,10 @@ export async function boardPage(main, id) {
     get(`/api/boards/${id}/sessions`),
   ]);
   const q = board.quorum || {};
+  const schedule = await scheduleCard(board, {
+    coordinates: may(board, 'plan_sessions'),
+    onPlanned: () => boardPage(main, id),
+  });
   replace(main,
     h('h1', {}, board.name),
     board.description ? h('p', {}, board.description) : null,
@@ -76,6 +81,7 @@ export async function boardPage(main, id) {
           h('td', {}, `${d.referrer.name}${d.referrer.organization ? `, ${d.referrer.organization}` : ''}`),
           h('td', {}, fmtTime(d.submitted_at)))))))
         : h('p', { class: 'muted' }, 'No dossier is waiting.')),
+    schedule,
     h('section', { class: 'card', 'aria-labelledby': 'sessions-h' },
       h('h2', { id: 'sessions-h' }, 'Sessions'),
       sessions.items.length ? h('ul', { id: 'sessions' }, sessions.items.map((s) => h('li', {},
