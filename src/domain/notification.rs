@@ -113,15 +113,8 @@ pub fn after_failure(
 
 #[cfg(test)]
 mod tests {
+    use super::super::schedule::testing::{paris, utc};
     use super::*;
-
-    fn paris() -> Tz {
-        "Europe/Paris".parse().unwrap()
-    }
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
-    }
 
     #[test]
     fn preferences_decide_the_mail() {

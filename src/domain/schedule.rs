@@ -151,17 +151,24 @@ pub fn local_date(zone: Tz, at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&zone).date_naive()
 }
 
+/// The time zone and instants the time tests of `domain` speak in.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
 
-    fn paris() -> Tz {
+    pub fn paris() -> Tz {
         "Europe/Paris".parse().unwrap()
     }
 
-    fn utc(s: &str) -> DateTime<Utc> {
+    pub fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{paris, utc};
+    use super::*;
 
     fn tuesday() -> Schedule {
         Schedule::parse("tuesday", "17:30", 90, None, None).unwrap()
