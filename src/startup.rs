@@ -84,7 +84,12 @@ impl Application {
         crate::auth::password::off_thread(|| crate::auth::password::verify_dummy("warm-up"))
             .await
             .map_err(|e| anyhow::anyhow!("password hashing thread: {e}"))?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
         let state = web::Data::new(AppState {
+            public_url,
             throttle: LoginThrottle::new(config.login_limits),
             deidentify_turns: Arc::new(tokio::sync::Semaphore::new(config.ingest.concurrency)),
             config,

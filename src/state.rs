@@ -19,6 +19,8 @@ pub struct AppState {
     /// Series and rendered frames of DICOM attachments.
     pub imaging: Arc<crate::imaging::Imaging>,
     pub keys: Keys,
+    /// The base of links in mails and calendars, without a trailing `/`.
+    pub public_url: String,
     pub hub: Arc<Hub>,
     pub throttle: LoginThrottle,
     /// The address of the metrics-only listener, when there is one.

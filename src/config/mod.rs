@@ -55,6 +55,9 @@ pub struct Config {
     pub s3: crate::storage::S3Settings,
     /// Origins allowed to call the API from a browser (none by default).
     pub cors_origins: Vec<String>,
+    /// The base of links in mails and calendars (`CONSILIUM_PUBLIC_URL`), without a trailing
+    /// `/`; `None`: `http://` and the address the server listens on.
+    pub public_url: Option<String>,
     /// The time zone of board schedules, mails and calendars (`CONSILIUM_TIMEZONE`).
     pub timezone: chrono_tz::Tz,
     /// How long a request body may stall.
@@ -85,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("trust_forwarded", &self.trust_forwarded)
             .field("s3", &self.s3)
             .field("cors_origins", &self.cors_origins)
+            .field("public_url", &self.public_url)
             .field("timezone", &self.timezone)
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("metrics_bind", &self.metrics_bind)

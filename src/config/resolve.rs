@@ -107,6 +107,7 @@ impl Config {
             trust_forwarded: settings.trust_forwarded,
             s3: crate::storage::S3Settings::from_env(),
             cors_origins: parse_origins(&settings.cors_origins)?,
+            public_url: parse_public_url(settings.public_url.as_deref())?,
             timezone: settings.timezone.parse().map_err(|_| {
                 anyhow::anyhow!(
                     "CONSILIUM_TIMEZONE: {:?} is not a time zone name such as Europe/Paris",
@@ -128,6 +129,25 @@ impl Config {
                 queue_wait: std::time::Duration::from_secs(settings.deidentify_queue_secs),
             },
         })
+    }
+}
+
+/// `CONSILIUM_PUBLIC_URL`: an absolute http(s) URL without query or fragment; the trailing
+/// `/` dropped.
+fn parse_public_url(raw: Option<&str>) -> anyhow::Result<Option<String>> {
+    let Some(url) = raw.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.contains(['?', '#', ' ']) => {
+            Ok(Some(url.trim_end_matches('/').to_string()))
+        }
+        _ => bail!(
+            "CONSILIUM_PUBLIC_URL: {url:?} is not an http(s) URL such as https://rcp.chu.example"
+        ),
     }
 }
 

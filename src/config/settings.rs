@@ -113,6 +113,10 @@ pub struct Settings {
         global = true
     )]
     pub cors_origins: String,
+    /// The base of every link in mails and calendars, e.g. `https://rcp.chu.example`
+    /// (default: `http://` and the address the server listens on).
+    #[arg(long, env = "CONSILIUM_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// The time zone of board schedules, mails and calendars (an IANA name).
     #[arg(
         long,
@@ -211,6 +215,7 @@ impl Default for Settings {
             login_max_per_address: 30,
             trust_forwarded: false,
             cors_origins: String::new(),
+            public_url: None,
             timezone: "Europe/Paris".to_string(),
             body_idle_timeout_secs: 30,
             metrics_bind: None,

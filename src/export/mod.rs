@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod csv;
 pub mod fhir;
+pub mod ics;
 pub mod pdf;
 mod pdf_text;
 pub mod stream;

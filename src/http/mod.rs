@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod auth;
 pub mod boards;
 pub mod body_timeout;
+pub mod calendar;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(schedules::put_schedule)
                 .service(schedules::get_schedule)
                 .service(schedules::plan_sessions)
+                .service(calendar::invite)
                 .service(sessions::create_session)
                 .service(sessions::list_sessions)
                 .service(sessions::get_session)

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, auth, boards, decisions, dossiers, exports, health, imaging, metrics, schedules,
-    sessions, users,
+    attachments, auth, boards, calendar, decisions, dossiers, exports, health, imaging, metrics,
+    schedules, sessions, users,
 };
 
 #[derive(OpenApi)]
@@ -46,6 +46,7 @@ use super::{
         schedules::put_schedule,
         schedules::get_schedule,
         schedules::plan_sessions,
+        calendar::invite,
         sessions::create_session,
         sessions::list_sessions,
         sessions::get_session,

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod boards;
+pub mod calendar;
 pub mod catalogue;
 pub mod dossiers;
 pub mod effects;

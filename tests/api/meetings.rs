@@ -5,13 +5,14 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Value, json};
 
-use crate::fixtures::three_of_three;
+use crate::fixtures::{meeting, three_of_three};
 use crate::helpers::{Api, Backend, spawn_app};
 use crate::on_both;
 
 on_both!(
     a_board_schedule_is_set_by_its_coordinators,
     planning_follows_paris_time_and_is_idempotent,
+    a_session_invitation_for_who_may_join,
 );
 
 fn tuesday() -> Value {
@@ -224,4 +225,105 @@ async fn count_sessions(app: &Api, board: &str, token: &str) -> usize {
         .as_array()
         .unwrap()
         .len()
+}
+
+/// Properties as `(NAME;PARAMS, VALUE)` pairs.
+type Props = Vec<(String, String)>;
+
+/// The calendar's properties and those of its one `VEVENT` (folded lines joined).
+fn ics_properties(text: &str) -> (Props, Props) {
+    let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
+    let (mut calendar, mut event, mut inside) = (Vec::new(), Vec::new(), false);
+    for line in unfolded.split("\r\n").filter(|l| !l.is_empty()) {
+        let (key, value) = line.split_once(':').expect("NAME:VALUE");
+        match (key, value) {
+            ("BEGIN", "VEVENT") => inside = true,
+            ("END", "VEVENT") => inside = false,
+            _ if inside => event.push((key.to_string(), value.to_string())),
+            _ => calendar.push((key.to_string(), value.to_string())),
+        }
+    }
+    (calendar, event)
+}
+
+fn one<'a>(props: &'a [(String, String)], key: &str) -> &'a str {
+    let found: Vec<&str> = props
+        .iter()
+        .filter(|(k, _)| k == key || k.starts_with(&format!("{key};")))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{key} in {props:?}");
+    found[0]
+}
+
+async fn a_session_invitation_for_who_may_join(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, three_of_three()).await;
+    let path = format!("/api/sessions/{}/invite.ics", m.session);
+    let res = app.get(&path, Some(&m.specialists[0].token)).await;
+    res.expect(200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    assert!(res.text.starts_with("BEGIN:VCALENDAR\r\n"), "{}", res.text);
+    assert!(res.text.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        res.text.lines().all(|l| l.len() <= 76),
+        "lines are folded: {}",
+        res.text
+    );
+    let (calendar, event) = ics_properties(&res.text);
+    assert_eq!(one(&calendar, "VERSION"), "2.0");
+    assert!(
+        calendar.iter().all(|(k, _)| k != "METHOD"),
+        "a download has no METHOD"
+    );
+    let uid = one(&event, "UID").to_string();
+    assert!(uid.contains(&m.session), "{uid}");
+    // The fixture's session: 2026-11-24T16:30:00Z, 90 minutes by default.
+    assert_eq!(one(&event, "DTSTART"), "20261124T163000Z");
+    assert_eq!(one(&event, "DTEND"), "20261124T180000Z");
+    assert_eq!(one(&event, "SEQUENCE"), "0");
+    assert_eq!(one(&event, "LOCATION"), "https://visio.example.org/rcp");
+    assert!(one(&event, "URL").ends_with(&format!("/#/sessions/{}/live", m.session)));
+    assert!(one(&event, "SUMMARY").contains("Weekly MS board"));
+    assert_eq!(one(&event, "STATUS"), "CONFIRMED");
+    // Nothing of the dossier: no pseudonym, no title.
+    let dossier = app
+        .get(
+            &format!("/api/dossiers/{}", m.dossier),
+            Some(&m.chair.token),
+        )
+        .await;
+    let pseudonym = dossier.expect(200)["patient"]["pseudonym"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let title = dossier.body["title"].as_str().unwrap().to_string();
+    assert!(!res.text.contains(&pseudonym) && !res.text.contains(&title));
+    // The same UID for every reader and every download; the referrer of a dossier on the
+    // agenda may join, so may fetch it.
+    for who in [&m.chair, &m.referrer, &m.admin] {
+        let again = app.get(&path, Some(&who.token)).await;
+        again.expect(200);
+        assert_eq!(one(&ics_properties(&again.text).1, "UID"), uid);
+    }
+    // Someone of another board, or of none: as if it did not exist.
+    let outsider = app.clinician(&m.admin, "Neurology").await;
+    app.get(&path, Some(&outsider.token))
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&path, None)
+        .await
+        .expect_problem(401, "unauthenticated");
+    app.get(
+        "/api/sessions/00000000-0000-0000-0000-000000000000/invite.ics",
+        Some(&m.chair.token),
+    )
+    .await
+    .expect_problem(404, "not_found");
+    app.get("/api/sessions/not-an-id/invite.ics", Some(&m.chair.token))
+        .await
+        .expect_problem(404, "not_found");
 }
