@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{agenda_items, dossiers as dossiers_t, sessions, votes};
+use super::schema::{agenda_items, board_members, boards, dossiers as dossiers_t, sessions, votes};
 use super::{DbConn, new_id, now};
 use crate::domain::room::{SessionStatus, VoteStatus};
 use crate::error::{AppError, AppResult};
@@ -260,5 +260,28 @@ pub fn taken_times(
         .filter(sessions::board_id.eq(board_id))
         .filter(sessions::scheduled_at.eq_any(times))
         .select(sessions::scheduled_at)
+        .load(conn)?)
+}
+
+/// The sessions of `user_id`'s boards and those with a dossier of theirs on the agenda, with
+/// their board's name, latest first (at most 1000): what their calendar feed lists.
+pub fn for_calendar(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<(SessionRow, String)>> {
+    let boards_of = board_members::table
+        .filter(board_members::user_id.eq(user_id.to_string()))
+        .select(board_members::board_id);
+    let referred = agenda_items::table
+        .inner_join(dossiers_t::table)
+        .filter(dossiers_t::referrer_id.eq(user_id.to_string()))
+        .select(agenda_items::session_id);
+    Ok(sessions::table
+        .inner_join(boards::table)
+        .filter(
+            sessions::board_id
+                .eq_any(boards_of)
+                .or(sessions::id.eq_any(referred)),
+        )
+        .select((SessionRow::as_select(), boards::name))
+        .order((sessions::scheduled_at.desc(), sessions::id.desc()))
+        .limit(1000)
         .load(conn)?)
 }

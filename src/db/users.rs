@@ -188,3 +188,21 @@ pub fn update(conn: &mut DbConn, id: &str, patch: &UserPatch) -> AppResult<UserR
         .execute(conn)?;
     by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))
 }
+
+/// Stores the hash of a user's calendar feed secret (replacing the one they had).
+pub fn set_calendar_key(conn: &mut DbConn, user_id: &str, key: &str) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::calendar_key.eq(key))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The enabled user whose calendar feed secret hashes to `key`.
+pub fn by_calendar_key(conn: &mut DbConn, key: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::calendar_key.eq(key))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -64,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(schedules::get_schedule)
                 .service(schedules::plan_sessions)
                 .service(calendar::invite)
+                .service(calendar::rotate_feed)
+                .service(calendar::feed)
                 .service(sessions::create_session)
                 .service(sessions::list_sessions)
                 .service(sessions::get_session)
@@ -116,13 +118,21 @@ pub async fn metrics_listener_only<B: MessageBody + 'static>(
 
 /// Logs each request: method, path (never the query string, never headers, so no token or
 /// password reaches the log), status and time taken.
+/// A request path as logs may show it: a calendar feed's address is its credential.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/api/calendar/") {
+        Some(_) => "/api/calendar/…".to_string(),
+        None => path.to_string(),
+    }
+}
+
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_string();
+    let path = loggable_path(req.path());
     let res = next.call(req).await?;
     let status = res.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

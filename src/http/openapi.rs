@@ -47,6 +47,8 @@ use super::{
         schedules::get_schedule,
         schedules::plan_sessions,
         calendar::invite,
+        calendar::rotate_feed,
+        calendar::feed,
         sessions::create_session,
         sessions::list_sessions,
         sessions::get_session,

@@ -13,6 +13,7 @@ on_both!(
     a_board_schedule_is_set_by_its_coordinators,
     planning_follows_paris_time_and_is_idempotent,
     a_session_invitation_for_who_may_join,
+    the_calendar_feed_is_secret_and_rotates,
 );
 
 fn tuesday() -> Value {
@@ -326,4 +327,65 @@ async fn a_session_invitation_for_who_may_join(backend: Backend) {
     app.get("/api/sessions/not-an-id/invite.ics", Some(&m.chair.token))
         .await
         .expect_problem(404, "not_found");
+}
+
+/// The path of a feed URL (the test server's public URL is its own address).
+fn feed_path(url: &str) -> String {
+    let at = url.find("/api/calendar/").expect("a feed URL");
+    url[at..].to_string()
+}
+
+async fn the_calendar_feed_is_secret_and_rotates(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, three_of_three()).await;
+    let outsider = app.clinician(&m.admin, "Neurology").await;
+    let uid = format!("session-{}@consilium", m.session);
+    let mut first = String::new();
+    for (who, sees) in [
+        (&m.specialists[0], true),
+        (&m.chair, true),
+        (&m.referrer, true),
+        (&outsider, false),
+    ] {
+        let res = app
+            .post("/api/me/calendar", Some(&who.token), json!({}))
+            .await;
+        let url = res.expect(200)["url"].as_str().unwrap().to_string();
+        assert!(url.starts_with("http") && url.ends_with(".ics"), "{url}");
+        let feed = app.get(&feed_path(&url), None).await;
+        feed.expect(200);
+        assert_eq!(feed.header("content-type"), Some("text/calendar; charset=utf-8"));
+        assert!(feed.text.starts_with("BEGIN:VCALENDAR"));
+        assert_eq!(feed.text.contains(&uid), sees, "{}", feed.text);
+        if first.is_empty() {
+            first = url;
+        }
+    }
+    // Rotating: a new address; the old one is gone.
+    let again = app
+        .post("/api/me/calendar", Some(&m.specialists[0].token), json!({}))
+        .await;
+    let second = again.expect(200)["url"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    app.get(&feed_path(&first), None)
+        .await
+        .expect_problem(404, "not_found");
+    assert!(app.get(&feed_path(&second), None).await.expect(200).is_null());
+    // Anything else is not a feed.
+    let secret = feed_path(&second)
+        .trim_start_matches("/api/calendar/")
+        .trim_end_matches(".ics")
+        .to_string();
+    for path in [
+        format!("/api/calendar/{secret}"),
+        format!("/api/calendar/{}.ics", secret.to_uppercase()),
+        format!("/api/calendar/{}.ics", "0".repeat(64)),
+        "/api/calendar/abc.ics".to_string(),
+        "/api/calendar/.ics".to_string(),
+    ] {
+        app.get(&path, None).await.expect_problem(404, "not_found");
+    }
+    app.post("/api/me/calendar", None, json!({}))
+        .await
+        .expect_problem(401, "unauthenticated");
 }
