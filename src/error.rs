@@ -53,6 +53,9 @@ impl From<RoomRefusal> for AppError {
             RoomRefusal::UnknownOption => AppError::invalid("option", refusal.message()),
             RoomRefusal::PresenterNotEligible => AppError::invalid("user_id", refusal.message()),
             RoomRefusal::SessionClosed
+            | RoomRefusal::SessionCancelled
+            | RoomRefusal::NotPlanned(_)
+            | RoomRefusal::AlreadyPublished
             | RoomRefusal::SessionAlreadyClosed
             | RoomRefusal::NotScheduled(_)
             | RoomRefusal::VoteAlreadyOpen

@@ -18,6 +18,7 @@ pub mod imaging;
 pub mod ingest;
 pub mod input;
 pub mod live;
+pub mod mail;
 pub mod note;
 pub mod startup;
 pub mod state;

@@ -38,6 +38,8 @@ pub enum Note {
     /// A user's board roles changed: their connections are re-checked, and those that may
     /// no longer see what they were admitted to close.
     AccessChanged { user_id: String },
+    /// A notification was written for a user: their open pages update the inbox badge.
+    Inbox { user_id: String },
 }
 
 impl Note {
@@ -62,11 +64,12 @@ impl Note {
             Note::UserRevoked { user_id } => format!("u:{user_id}"),
             Note::TokenRevoked { token_id } => format!("k:{token_id}"),
             Note::AccessChanged { user_id } => format!("a:{user_id}"),
+            Note::Inbox { user_id } => format!("n:{user_id}"),
         }
     }
 
     /// Parses a note (`e:SID:SEQ`, `t:SID:VOTE`, `p:SID`, `v:SID:DOSSIER:VIEW`, `u:USER`,
-    /// `k:TOKEN`, `a:USER`).
+    /// `k:TOKEN`, `a:USER`, `n:USER`).
     pub fn parse(text: &str) -> Option<Note> {
         let mut parts = text.splitn(3, ':');
         let kind = parts.next()?;
@@ -95,6 +98,7 @@ impl Note {
             ("u", None) => Some(Note::UserRevoked { user_id: first }),
             ("k", None) => Some(Note::TokenRevoked { token_id: first }),
             ("a", None) => Some(Note::AccessChanged { user_id: first }),
+            ("n", None) => Some(Note::Inbox { user_id: first }),
             _ => None,
         }
     }
@@ -142,6 +146,7 @@ mod tests {
             "u:u1",
             "k:t1",
             "a:u1",
+            "n:u1",
         ] {
             assert_eq!(Note::parse(text).map(|n| n.encode()).as_deref(), Some(text));
         }

@@ -88,6 +88,17 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        db.set_delivery(crate::domain::notification::Delivery {
+            smtp: config.mail.smtp_url.is_some(),
+            zone: config.timezone,
+            public_url: public_url.clone(),
+        });
+        crate::mail::start(
+            db.clone(),
+            &config.mail,
+            config.timezone,
+            public_url.clone(),
+        )?;
         let state = web::Data::new(AppState {
             public_url,
             throttle: LoginThrottle::new(config.login_limits),

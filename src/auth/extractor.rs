@@ -30,6 +30,7 @@ impl CurrentUser {
 
 /// A bearer token whose signature and lifetime were checked; whether it is still live (not
 /// revoked, its account enabled) is checked by `Verified::user` inside a database read.
+#[derive(Clone)]
 pub struct Verified {
     claims: super::token::Claims,
 }
@@ -42,6 +43,11 @@ impl Verified {
             TokenError::Invalid => AppError::Unauthenticated("the token is not valid"),
         })?;
         Ok(Verified { claims })
+    }
+
+    /// When the token expires (seconds since the epoch).
+    pub fn expires_at(&self) -> i64 {
+        self.claims.exp
     }
 
     /// The token's user, if the token is live.

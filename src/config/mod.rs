@@ -35,6 +35,27 @@ impl IngestConfig {
     }
 }
 
+/// How mails go out (API.md section 12).
+#[derive(Clone)]
+pub struct MailConfig {
+    /// `None`: no mail.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub poll: std::time::Duration,
+    pub first_retry: std::time::Duration,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("from", &self.from)
+            .field("poll", &self.poll)
+            .field("first_retry", &self.first_retry)
+            .finish()
+    }
+}
+
 /// Resolved configuration: every default filled in, the secret loaded.
 #[derive(Clone)]
 pub struct Config {
@@ -60,6 +81,7 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The time zone of board schedules, mails and calendars (`CONSILIUM_TIMEZONE`).
     pub timezone: chrono_tz::Tz,
+    pub mail: MailConfig,
     /// How long a request body may stall.
     pub body_idle_timeout: std::time::Duration,
     pub metrics_bind: Option<SocketAddr>,
@@ -90,6 +112,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("public_url", &self.public_url)
             .field("timezone", &self.timezone)
+            .field("mail", &self.mail)
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("metrics_bind", &self.metrics_bind)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))

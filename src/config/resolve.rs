@@ -6,7 +6,7 @@ use std::fs;
 use anyhow::{Context, bail};
 
 use super::secret::{MIN_SECRET_BYTES, load_or_create_secret};
-use super::{Config, IngestConfig, Settings};
+use super::{Config, IngestConfig, MailConfig, Settings, redact_url};
 
 impl Config {
     /// Fills in defaults from the settings and the environment's `CONSILIUM_JWT_SECRET`.
@@ -114,6 +114,7 @@ impl Config {
                     settings.timezone
                 )
             })?,
+            mail: parse_mail(settings)?,
             body_idle_timeout: std::time::Duration::from_secs(settings.body_idle_timeout_secs),
             metrics_bind: settings.metrics_bind,
             metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
@@ -130,6 +131,41 @@ impl Config {
             },
         })
     }
+}
+
+/// `CONSILIUM_SMTP_URL` and `CONSILIUM_MAIL_FROM`: an `smtp://` or `smtps://` URL and a
+/// mailbox; a bad one stops the start with a message that never shows the password.
+fn parse_mail(settings: &Settings) -> anyhow::Result<MailConfig> {
+    let smtp_url = settings
+        .smtp_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(String::from);
+    if let Some(url) = &smtp_url
+        && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+    {
+        anyhow::bail!(
+            "CONSILIUM_SMTP_URL: {:?} is not an smtp:// or smtps:// URL",
+            redact_url(url)
+        );
+    }
+    if settings
+        .mail_from
+        .parse::<lettre::message::Mailbox>()
+        .is_err()
+    {
+        anyhow::bail!(
+            "CONSILIUM_MAIL_FROM: {:?} is not an address such as Consilium <no-reply@example.org>",
+            settings.mail_from
+        );
+    }
+    Ok(MailConfig {
+        smtp_url,
+        from: settings.mail_from.clone(),
+        poll: std::time::Duration::from_millis(settings.mail_poll_ms.clamp(50, 600_000)),
+        first_retry: std::time::Duration::from_millis(settings.mail_retry_ms.clamp(100, 3_600_000)),
+    })
 }
 
 /// `CONSILIUM_PUBLIC_URL`: an absolute http(s) URL without query or fragment; the trailing

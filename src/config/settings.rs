@@ -125,6 +125,39 @@ pub struct Settings {
         global = true
     )]
     pub timezone: String,
+    /// SMTP server for mails: `smtp://HOST:PORT`, `smtp://USER:PASS@HOST:587?tls=required`,
+    /// `smtps://HOST:465`. Empty: no mail (notifications stay in the in-app inbox).
+    #[arg(
+        long,
+        env = "CONSILIUM_SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of mails.
+    #[arg(
+        long,
+        env = "CONSILIUM_MAIL_FROM",
+        default_value = "Consilium <no-reply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+    /// How often the mail sender looks for due mails, in milliseconds.
+    #[arg(
+        long,
+        env = "CONSILIUM_MAIL_POLL_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub mail_poll_ms: u64,
+    /// The wait after a first failed try, in milliseconds; it doubles up to an hour.
+    #[arg(
+        long,
+        env = "CONSILIUM_MAIL_RETRY_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub mail_retry_ms: u64,
     /// Seconds the server waits for the next bytes of a request body before it gives up (408).
     #[arg(
         long,
@@ -217,6 +250,10 @@ impl Default for Settings {
             cors_origins: String::new(),
             public_url: None,
             timezone: "Europe/Paris".to_string(),
+            smtp_url: None,
+            mail_from: "Consilium <no-reply@localhost>".to_string(),
+            mail_poll_ms: 5000,
+            mail_retry_ms: 60_000,
             body_idle_timeout_secs: 30,
             metrics_bind: None,
             metrics_token: None,

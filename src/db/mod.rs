@@ -11,6 +11,7 @@ pub mod counters;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
+pub mod notifications;
 pub mod object_uploads;
 pub mod room;
 pub mod schedules;
@@ -124,6 +125,8 @@ pub struct Db {
     /// SQLite has one writer at a time; taking turns here rather than in SQLite's busy loop
     /// keeps writers in order and avoids `database is locked` under load.
     sqlite_writer: Arc<Mutex<()>>,
+    /// What writing notifications needs of the service, set once it has bound its address.
+    delivery: Arc<std::sync::OnceLock<crate::domain::notification::Delivery>>,
 }
 
 impl Db {
@@ -161,6 +164,7 @@ impl Db {
             backend,
             instance_id: instance_id.to_string(),
             sqlite_writer: Arc::new(Mutex::new(())),
+            delivery: Arc::default(),
         })
     }
 
@@ -245,6 +249,16 @@ impl Db {
         tokio::task::spawn_blocking(move || db.blocking_write(f))
             .await
             .map_err(AppError::internal)?
+    }
+
+    /// How notifications are delivered (the default until the server sets it: no mail).
+    pub fn delivery(&self) -> crate::domain::notification::Delivery {
+        self.delivery.get().cloned().unwrap_or_default()
+    }
+
+    /// Sets how notifications are delivered, once, at start-up.
+    pub fn set_delivery(&self, delivery: crate::domain::notification::Delivery) {
+        let _ = self.delivery.set(delivery);
     }
 
     /// Whether the database answers, for `/readyz`.

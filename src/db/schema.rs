@@ -162,6 +162,7 @@ diesel::table! {
         mail_error -> Nullable<Text>,
         mailed_at -> Nullable<Timestamp>,
         calendar -> Nullable<Text>,
+        facts -> Text,
     }
 }
 

@@ -285,3 +285,64 @@ pub fn for_calendar(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<(SessionR
         .limit(1000)
         .load(conn)?)
 }
+
+/// The dossiers on a session's agenda with their referrers, in agenda order.
+pub fn agenda_referrers(conn: &mut DbConn, session_id: &str) -> AppResult<Vec<(String, String)>> {
+    Ok(agenda_items::table
+        .inner_join(dossiers_t::table)
+        .filter(agenda_items::session_id.eq(session_id))
+        .order(agenda_items::position.asc())
+        .select((dossiers_t::id, dossiers_t::referrer_id))
+        .load(conn)?)
+}
+
+/// Marks a session published (its agenda sent).
+pub fn mark_published(conn: &mut DbConn, session_id: &str) -> AppResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::published_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One more change told to calendars: the invitation's SEQUENCE grows.
+pub fn bump_sequence(conn: &mut DbConn, session_id: &str) -> AppResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::sequence.eq(sessions::sequence + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What may change of a planned session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionChange {
+    pub title: Option<String>,
+    pub scheduled_at: Option<NaiveDateTime>,
+    pub duration_minutes: Option<i32>,
+    /// `Some(None)` removes the link.
+    pub video_url: Option<Option<String>>,
+}
+
+pub fn change(conn: &mut DbConn, session_id: &str, c: &SessionChange) -> AppResult<()> {
+    let target = sessions::table.find(session_id);
+    if let Some(title) = &c.title {
+        diesel::update(target)
+            .set(sessions::title.eq(title))
+            .execute(conn)?;
+    }
+    if let Some(at) = c.scheduled_at {
+        diesel::update(target)
+            .set(sessions::scheduled_at.eq(at))
+            .execute(conn)?;
+    }
+    if let Some(minutes) = c.duration_minutes {
+        diesel::update(target)
+            .set(sessions::duration_minutes.eq(minutes))
+            .execute(conn)?;
+    }
+    if let Some(video) = &c.video_url {
+        diesel::update(target)
+            .set(sessions::video_url.eq(video))
+            .execute(conn)?;
+    }
+    Ok(())
+}

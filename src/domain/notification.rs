@@ -40,6 +40,26 @@ string_enum! {
     }
 }
 
+/// What writing a notification needs to know of the service: whether mail is on, the time
+/// zone its dates are worded in, and the base of its links.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub smtp: bool,
+    pub zone: Tz,
+    /// `CONSILIUM_PUBLIC_URL`, without a trailing `/`.
+    pub public_url: String,
+}
+
+impl Default for Delivery {
+    fn default() -> Delivery {
+        Delivery {
+            smtp: false,
+            zone: chrono_tz::Europe::Paris,
+            public_url: "http://localhost".into(),
+        }
+    }
+}
+
 /// A mail is tried again for this long after its notification, then given up (`failed`).
 pub const GIVE_UP_AFTER_HOURS: i64 = 24;
 /// The digest goes at this local time.
@@ -90,10 +110,16 @@ pub fn next_digest(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
     }
 }
 
-/// How long to wait after `attempts` failed tries: 1, 2, 4 … minutes, at most an hour.
-pub fn retry_delay(attempts: i32) -> Duration {
-    let exponent = attempts.clamp(1, 7) - 1;
-    Duration::minutes((1i64 << exponent).min(60))
+/// The first wait after a failed try (`CONSILIUM_MAIL_RETRY_MS` may shorten it, for tests).
+pub const FIRST_RETRY: Duration = Duration::minutes(1);
+/// The longest wait between two tries.
+pub const LONGEST_RETRY: Duration = Duration::minutes(60);
+
+/// How long to wait after `attempts` failed tries: `first`, twice that, four times … at most
+/// an hour (1, 2, 4 … minutes by default).
+pub fn retry_delay(attempts: i32, first: Duration) -> Duration {
+    let exponent = attempts.clamp(1, 13) - 1;
+    (first * (1i32 << exponent)).min(LONGEST_RETRY)
 }
 
 /// Whether a mail whose notification was made at `created_at` is given up at `now`.
@@ -106,8 +132,9 @@ pub fn after_failure(
     created_at: NaiveDateTime,
     attempts: i32,
     now: NaiveDateTime,
+    first: Duration,
 ) -> Option<NaiveDateTime> {
-    let next = now + retry_delay(attempts);
+    let next = now + retry_delay(attempts, first);
     (!gives_up(created_at, now)).then_some(next)
 }
 
@@ -155,16 +182,21 @@ mod tests {
 
     #[test]
     fn retries_back_off_then_give_up_after_a_day() {
-        let delays: Vec<i64> = (1..=9).map(|a| retry_delay(a).num_minutes()).collect();
+        let delays: Vec<i64> = (1..=9)
+            .map(|a| retry_delay(a, FIRST_RETRY).num_minutes())
+            .collect();
         assert_eq!(delays, vec![1, 2, 4, 8, 16, 32, 60, 60, 60]);
         let made = utc("2026-11-30T12:00:00Z").naive_utc();
         let later = |h| made + Duration::hours(h);
         assert_eq!(
-            after_failure(made, 1, later(1)),
+            after_failure(made, 1, later(1), FIRST_RETRY),
             Some(later(1) + Duration::minutes(1))
         );
-        assert_eq!(after_failure(made, 30, later(23)), Some(later(24)));
-        assert_eq!(after_failure(made, 31, later(24)), None);
+        assert_eq!(
+            after_failure(made, 30, later(23), FIRST_RETRY),
+            Some(later(24))
+        );
+        assert_eq!(after_failure(made, 31, later(24), FIRST_RETRY), None);
         assert!(!gives_up(made, later(23)));
         assert!(gives_up(made, later(24)));
     }

@@ -6,8 +6,20 @@ use crate::string_enum;
 
 string_enum! {
     /// A meeting is `live` from its first room event and `closed` for good when the coordinator
-    /// closes it.
-    pub enum SessionStatus { Planned => "planned", Live => "live", Closed => "closed" }
+    /// closes it; a planned one may be `cancelled` instead.
+    pub enum SessionStatus {
+        Planned => "planned",
+        Live => "live",
+        Closed => "closed",
+        Cancelled => "cancelled",
+    }
+}
+
+impl SessionStatus {
+    /// Closed or cancelled: the session takes no more writes.
+    pub fn is_over(self) -> bool {
+        matches!(self, SessionStatus::Closed | SessionStatus::Cancelled)
+    }
 }
 
 string_enum! {

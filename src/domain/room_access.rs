@@ -13,6 +13,12 @@ use super::room::{RoomRole, SessionStatus};
 pub enum RoomRefusal {
     /// The session is closed: it takes no more writes (409).
     SessionClosed,
+    /// The session was cancelled: it takes no more writes (409).
+    SessionCancelled,
+    /// Only a planned session (not yet live, closed or cancelled) may be changed so (409).
+    NotPlanned(MeetingAct),
+    /// Publishing twice (409).
+    AlreadyPublished,
     /// Closing a session twice (409).
     SessionAlreadyClosed,
     /// The caller's board role was taken away since they joined (403).
@@ -55,6 +61,24 @@ pub enum RoomRefusal {
     UnknownFrame,
 }
 
+/// What is done to a planned session before it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingAct {
+    Publish,
+    Change,
+    Cancel,
+}
+
+impl MeetingAct {
+    fn done(self) -> &'static str {
+        match self {
+            MeetingAct::Publish => "published",
+            MeetingAct::Change => "changed",
+            MeetingAct::Cancel => "cancelled",
+        }
+    }
+}
+
 /// What is done with a frame of a DICOM attachment in the room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImagingAct {
@@ -82,6 +106,9 @@ impl RoomRefusal {
     pub fn message(&self) -> String {
         match self {
             RoomRefusal::SessionClosed => "the session is closed".into(),
+            RoomRefusal::SessionCancelled => "the session is cancelled".into(),
+            RoomRefusal::NotPlanned(act) => format!("only a planned session can be {}", act.done()),
+            RoomRefusal::AlreadyPublished => "the session is already published".into(),
             RoomRefusal::SessionAlreadyClosed => "the session is already closed".into(),
             RoomRefusal::NoLongerTakesPart => "you no longer take part in this session".into(),
             RoomRefusal::NotChair(ChairPlace::Room) => {
@@ -137,7 +164,7 @@ pub struct RoomCan {
 
 impl RoomCan {
     pub fn of(role: RoomRole, session: SessionStatus) -> RoomCan {
-        let open = session != SessionStatus::Closed;
+        let open = !session.is_over();
         RoomCan {
             chair: open && role.can_chair(),
             vote: open && role.can_vote(),
@@ -154,15 +181,25 @@ pub struct SessionCan {
     pub manage_agenda: bool,
     /// Close it for good.
     pub close: bool,
+    /// Send its agenda to those concerned (once, while planned).
+    pub publish: bool,
+    /// Change its time, title or video link (while planned).
+    pub edit: bool,
+    /// Cancel it (while planned).
+    pub cancel: bool,
 }
 
 impl SessionCan {
-    pub fn of(role: RoomRole, session: SessionStatus) -> SessionCan {
-        let chairs = role.can_chair() && session != SessionStatus::Closed;
+    pub fn of(role: RoomRole, session: SessionStatus, published: bool) -> SessionCan {
+        let chairs = role.can_chair() && !session.is_over();
+        let before = role.can_chair() && session == SessionStatus::Planned;
         SessionCan {
             chair: chairs,
             manage_agenda: chairs,
             close: chairs,
+            publish: before && !published,
+            edit: before,
+            cancel: before,
         }
     }
 }
@@ -170,10 +207,19 @@ impl SessionCan {
 /// Any write in a room: the caller must still take part, and the session must be open.
 pub fn may_write(role: Option<RoomRole>, session: SessionStatus) -> Result<RoomRole, RoomRefusal> {
     let role = role.ok_or(RoomRefusal::NoLongerTakesPart)?;
-    if session == SessionStatus::Closed {
-        return Err(RoomRefusal::SessionClosed);
+    if session.is_over() {
+        return Err(over(session));
     }
     Ok(role)
+}
+
+/// Why a session that is over takes no write.
+pub fn over(session: SessionStatus) -> RoomRefusal {
+    if session == SessionStatus::Cancelled {
+        RoomRefusal::SessionCancelled
+    } else {
+        RoomRefusal::SessionClosed
+    }
 }
 
 /// Chair-only actions: focus, open and close votes, the agenda, closing the session.
@@ -245,8 +291,8 @@ pub fn may_close_vote(role: RoomRole, vote_open: bool) -> Result<(), RoomRefusal
 /// Agenda changes: a coordinator, on a session that is not closed.
 pub fn may_change_agenda(role: RoomRole, session: SessionStatus) -> Result<(), RoomRefusal> {
     must_chair(role, ChairPlace::Agenda)?;
-    if session == SessionStatus::Closed {
-        return Err(RoomRefusal::SessionClosed);
+    if session.is_over() {
+        return Err(over(session));
     }
     Ok(())
 }
@@ -338,8 +384,10 @@ pub fn frame_exists(frames: Option<u32>, frame: u32) -> Result<(), RoomRefusal> 
 /// Closing a session: a coordinator, once.
 pub fn may_close_session(role: RoomRole, session: SessionStatus) -> Result<(), RoomRefusal> {
     must_chair(role, ChairPlace::Agenda)?;
-    if session == SessionStatus::Closed {
-        return Err(RoomRefusal::SessionAlreadyClosed);
+    match session {
+        SessionStatus::Closed => return Err(RoomRefusal::SessionAlreadyClosed),
+        SessionStatus::Cancelled => return Err(RoomRefusal::SessionCancelled),
+        _ => {}
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 
 use crate::api::utc;
 use crate::db::sessions::SessionRow;
+use crate::domain::room::SessionStatus;
 
 /// Why a calendar is sent: an invitation or an update (`REQUEST`), a cancellation (`CANCEL`),
 /// or none for a download or a feed.
@@ -48,7 +49,11 @@ fn event(e: &SessionEvent<'_>, now: DateTime<Utc>) -> icalendar::Event {
     if let Some(video) = &s.video_url {
         event.location(video);
     }
-    event.status(EventStatus::Confirmed);
+    event.status(if s.status() == SessionStatus::Cancelled {
+        EventStatus::Cancelled
+    } else {
+        EventStatus::Confirmed
+    });
     event.done()
 }
 

@@ -52,6 +52,10 @@ pub async fn metrics(
     check_access(&req, &state)?;
     let m = &state.hub.metrics;
     let pool = state.db.pool_state();
+    let (mails, oldest) = state
+        .db
+        .read(crate::usecase::notifications::mail_metrics)
+        .await?;
     let mut out = String::with_capacity(4096);
     let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, f64)]| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -116,6 +120,21 @@ pub async fn metrics(
                 f64::from(pool.connections - pool.idle_connections),
             ),
         ],
+    );
+    metric(
+        "consilium_mails",
+        "gauge",
+        "Notification mails by status.",
+        &mails
+            .iter()
+            .map(|(s, n)| (format!("{{status=\"{s}\"}}"), *n as f64))
+            .collect::<Vec<_>>(),
+    );
+    metric(
+        "consilium_mail_oldest_pending_seconds",
+        "gauge",
+        "Age of the oldest mail not yet sent (0 when none).",
+        &[(String::new(), oldest)],
     );
     let _ = writeln!(
         out,

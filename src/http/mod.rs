@@ -11,7 +11,9 @@ pub mod exports;
 pub mod health;
 pub mod imaging;
 pub mod input;
+pub mod meetings;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod schedules;
@@ -72,6 +74,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(sessions::add_to_agenda)
                 .service(sessions::remove_from_agenda)
                 .service(sessions::close_session)
+                .service(meetings::publish)
+                .service(meetings::cancel)
+                .service(meetings::change)
+                .service(notifications::inbox)
+                .service(notifications::read_all)
+                .service(notifications::read)
+                .service(notifications::get_preferences)
+                .service(notifications::put_preferences)
+                .service(notifications::events)
+                .service(notifications::outbox)
                 .service(sessions::list_events)
                 .service(sessions::live)
                 .service(decisions::list_decisions)

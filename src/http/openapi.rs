@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, auth, boards, calendar, decisions, dossiers, exports, health, imaging, metrics,
-    schedules, sessions, users,
+    attachments, auth, boards, calendar, decisions, dossiers, exports, health, imaging, meetings,
+    metrics, notifications, schedules, sessions, users,
 };
 
 #[derive(OpenApi)]
@@ -55,6 +55,16 @@ use super::{
         sessions::add_to_agenda,
         sessions::remove_from_agenda,
         sessions::close_session,
+        meetings::publish,
+        meetings::cancel,
+        meetings::change,
+        notifications::inbox,
+        notifications::read,
+        notifications::read_all,
+        notifications::get_preferences,
+        notifications::put_preferences,
+        notifications::events,
+        notifications::outbox,
         sessions::list_events,
         decisions::list_decisions,
         decisions::get_decision,

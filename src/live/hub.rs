@@ -61,6 +61,8 @@ pub struct Hub {
     pub catalogue: Arc<dyn FrameCatalogue>,
     /// The latest view of each session, for the `welcome`.
     pub views: LatestViews,
+    /// Whose inbox just got a notification, for their open pages (`GET /api/me/events`).
+    pub inbox: tokio::sync::broadcast::Sender<Arc<str>>,
     rooms: Mutex<HashMap<String, RoomEntry>>,
     conns: Mutex<HashMap<u64, ConnHandle>>,
     next_conn: AtomicU64,
@@ -79,6 +81,7 @@ impl Hub {
             metrics: Arc::new(LiveMetrics::default()),
             catalogue,
             views: LatestViews::default(),
+            inbox: tokio::sync::broadcast::channel(1024).0,
             rooms: Mutex::new(HashMap::new()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
@@ -197,6 +200,10 @@ impl Hub {
             }
             Note::AccessChanged { user_id } => {
                 self.recheck_access(user_id);
+                return;
+            }
+            Note::Inbox { user_id } => {
+                let _ = self.inbox.send(user_id.as_str().into());
                 return;
             }
         };

@@ -202,6 +202,7 @@ impl Room {
                 Note::UserRevoked { .. }
                 | Note::TokenRevoked { .. }
                 | Note::AccessChanged { .. }
+                | Note::Inbox { .. }
                 | Note::View { .. },
             ) => {}
             RoomMsg::View(v) => {

@@ -2,6 +2,7 @@
 
 use super::Event;
 use crate::db::{self, Backend, Db, DbConn};
+use crate::domain::notification::Delivery;
 use crate::error::AppResult;
 use crate::note::{MAX_NOTE_BYTES, Note};
 
@@ -45,18 +46,23 @@ impl Event {
             Event::TokenRevoked { token_id } => Note::TokenRevoked {
                 token_id: token_id.clone(),
             },
+            Event::Notified { user_id } => Note::Inbox {
+                user_id: user_id.clone(),
+            },
             _ => return None,
         })
     }
 }
 
-/// Inside the transaction that caused `events`, before it commits: tells the other instances
-/// (on PostgreSQL, `pg_notify` is delivered only if the transaction commits).
-pub fn within(conn: &mut DbConn, events: &[Event]) -> AppResult<()> {
-    for note in events.iter().filter_map(Event::note) {
+/// Inside the transaction that caused `events`, before it commits: writes the notifications
+/// they cause (the outbox), and tells the other instances (on PostgreSQL, `pg_notify` is
+/// delivered only if the transaction commits). Returns the events of the notifications.
+pub fn within(conn: &mut DbConn, delivery: &Delivery, events: &[Event]) -> AppResult<Vec<Event>> {
+    let notified = super::notify::write(conn, delivery, events)?;
+    for note in events.iter().chain(&notified).filter_map(Event::note) {
         db::notify(conn, &note.encode())?;
     }
-    Ok(())
+    Ok(notified)
 }
 
 /// The notes for this instance's own rooms, once the transaction has committed. A relayed

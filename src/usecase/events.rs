@@ -63,6 +63,24 @@ pub enum Event {
     SessionClosed {
         session_id: String,
     },
+    /// A session's agenda was sent to those concerned.
+    SessionPublished {
+        session_id: String,
+    },
+    /// A published session changed (time, title, video link, agenda, closing): its calendar
+    /// SEQUENCE grew.
+    SessionChanged {
+        session_id: String,
+    },
+    /// A planned session was cancelled; whether it had been published.
+    SessionCancelled {
+        session_id: String,
+        published: bool,
+    },
+    /// A notification was written for this user (their inbox badge changes).
+    Notified {
+        user_id: String,
+    },
     AttachmentAdded {
         attachment_id: String,
         dossier_id: String,

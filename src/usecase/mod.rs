@@ -7,7 +7,7 @@
 //!
 //! Side effects hang on the events, in two places only:
 //! - [`effects::within`] runs inside the same transaction, before it commits: the notes that
-//!   tell the other instances (transactional `pg_notify`), and later the outbox rows;
+//!   tell the other instances (transactional `pg_notify`), and the notifications (the outbox, `notify`);
 //! - after the commit the adapter hands the events to the local rooms (`live::Hub::publish`).
 
 pub mod accounts;
@@ -20,6 +20,9 @@ pub mod effects;
 pub mod events;
 pub mod exports;
 pub mod imaging;
+pub mod meetings;
+pub mod notifications;
+pub mod notify;
 pub mod review;
 pub mod room;
 pub mod schedules;
@@ -66,9 +69,11 @@ where
     F: FnOnce(&mut DbConn) -> AppResult<Done<T>> + Send + 'static,
     T: Send + 'static,
 {
+    let delivery = db.delivery();
     db.write(move |conn| {
-        let done = f(conn)?;
-        effects::within(conn, &done.events)?;
+        let mut done = f(conn)?;
+        let notified = effects::within(conn, &delivery, &done.events)?;
+        done.events.extend(notified);
         Ok(done)
     })
     .await
@@ -79,9 +84,11 @@ pub fn run_blocking<T>(
     db: &Db,
     f: impl FnOnce(&mut DbConn) -> AppResult<Done<T>>,
 ) -> AppResult<Done<T>> {
+    let delivery = db.delivery();
     db.blocking_write(move |conn| {
-        let done = f(conn)?;
-        effects::within(conn, &done.events)?;
+        let mut done = f(conn)?;
+        let notified = effects::within(conn, &delivery, &done.events)?;
+        done.events.extend(notified);
         Ok(done)
     })
 }

@@ -28,7 +28,7 @@ impl SessionView {
     /// The session as `viewer` may see it: a referrer's agenda lists their own dossiers only.
     pub fn of(mut record: SessionRecord, viewer: &Viewer, role: RoomRole) -> SessionView {
         record.agenda.retain(|a| viewer.sees_dossier(&a.dossier_id));
-        let can = SessionCan::of(role, record.row.status());
+        let can = SessionCan::of(role, record.row.status(), record.row.published_at.is_some());
         SessionView { record, can }
     }
 }
@@ -149,7 +149,7 @@ pub fn add_to_agenda(
     let next = room_access::may_schedule(dossier.board_id == session.board_id, dossier.status())?;
     dossiers::set_status(conn, &dossier, next)?;
     sessions::add_agenda_item(conn, session_id, dossier_id)?;
-    agenda_changed(conn, user, role, session_id, dossier_id, true)
+    agenda_changed(conn, user, (&session, role), dossier_id, true)
 }
 
 /// Takes a dossier off the agenda (coordinators); a scheduled one goes back to `submitted`.
@@ -159,7 +159,7 @@ pub fn remove_from_agenda(
     session_id: &str,
     dossier_id: &str,
 ) -> AppResult<Done<SessionView>> {
-    let (_, role) = for_agenda(conn, user, session_id)?;
+    let (session, role) = for_agenda(conn, user, session_id)?;
     if !sessions::on_agenda(conn, session_id, dossier_id)? {
         return Err(AppError::not_found("agenda item"));
     }
@@ -170,7 +170,7 @@ pub fn remove_from_agenda(
     if let Some(next) = next {
         dossiers::set_status(conn, &dossier, next)?;
     }
-    agenda_changed(conn, user, role, session_id, dossier_id, false)
+    agenda_changed(conn, user, (&session, role), dossier_id, false)
 }
 
 /// A session whose agenda `user` may change (404 if hidden, 403 if not a coordinator, 409
@@ -193,11 +193,11 @@ fn dossier(conn: &mut DbConn, id: &str) -> AppResult<DossierRow> {
 fn agenda_changed(
     conn: &mut DbConn,
     user: &UserRow,
-    role: RoomRole,
-    session_id: &str,
+    (session, role): (&SessionRow, RoomRole),
     dossier_id: &str,
     scheduled: bool,
 ) -> AppResult<Done<SessionView>> {
+    let session_id = session.id.as_str();
     let action = if scheduled {
         "dossier.schedule"
     } else {
@@ -208,14 +208,16 @@ fn agenda_changed(
         Audit::new(&user.id, action, "dossier", dossier_id)
             .with_detail(json!({ "session_id": session_id })),
     )?;
+    let mut events = vec![Event::AgendaChanged {
+        session_id: session_id.to_string(),
+        dossier_id: dossier_id.to_string(),
+        scheduled,
+    }];
+    events.extend(super::meetings::changed(conn, session)?);
     let record = sessions::get_record(conn, session_id)?;
     Ok(Done::with(
         SessionView::of(record, &Viewer::WholeRoom, role),
-        vec![Event::AgendaChanged {
-            session_id: session_id.to_string(),
-            dossier_id: dossier_id.to_string(),
-            scheduled,
-        }],
+        events,
     ))
 }
 
@@ -231,6 +233,7 @@ pub fn close(conn: &mut DbConn, user: &UserRow, session_id: &str) -> AppResult<D
         events.extend(decided);
     }
     sessions::mark_closed(conn, session_id)?;
+    events.extend(super::meetings::changed(conn, &session)?);
     audit::record(
         conn,
         Audit::new(&user.id, "session.close", "session", session_id),
