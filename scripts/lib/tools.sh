@@ -15,7 +15,8 @@ ensure_command() {
     command -v "$cmd" >/dev/null 2>&1 || { echo "error: $cmd (Debian package $pkg) is required by the tests" >&2; return 1; }
 }
 
-# ensure_fhir_validator: a virtualenv with the independent FHIR validator; exports
+# ensure_fhir_validator: a virtualenv with the independent FHIR validator and the test SMTP
+# server (aiosmtpd); exports
 # CONSILIUM_TEST_PYTHON.
 ensure_fhir_validator() {
     local venv=${CONSILIUM_TEST_VENV:-$PWD/.venv-test}
@@ -25,6 +26,10 @@ ensure_fhir_validator() {
     if ! "$venv/bin/python" -c 'import fhir.resources.R4B.bundle' >/dev/null 2>&1; then
         "$venv/bin/pip" install -q -r tests/fhir/requirements.txt \
             || { echo "error: cannot install the FHIR validator (tests/fhir/requirements.txt)" >&2; return 1; }
+    fi
+    if ! "$venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+        "$venv/bin/pip" install -q -r tests/smtp/requirements.txt \
+            || { echo "error: cannot install the test SMTP server (tests/smtp/requirements.txt)" >&2; return 1; }
     fi
     export CONSILIUM_TEST_PYTHON="$venv/bin/python"
 }

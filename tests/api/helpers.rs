@@ -110,6 +110,10 @@ pub struct Options {
     pub max_unpacked_bytes: Option<u64>,
     /// `keep` or `shift`.
     pub dicom_dates: Option<String>,
+    /// SMTP for mails (`CONSILIUM_SMTP_URL`); the sender then polls every 100 ms and retries
+    /// after 300 ms, doubling.
+    pub smtp_url: Option<String>,
+    pub public_url: Option<String>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -163,6 +167,10 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
             .max_unpacked_bytes
             .unwrap_or(Settings::default().max_unpacked_bytes),
         dicom_dates: options.dicom_dates.clone().unwrap_or("keep".into()),
+        smtp_url: options.smtp_url.clone(),
+        public_url: options.public_url.clone(),
+        mail_poll_ms: 100,
+        mail_retry_ms: 300,
         ..Settings::default()
     };
     let mut config = Config::resolve_with_secret(&settings, Some(TEST_SECRET)).expect("config");
