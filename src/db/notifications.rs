@@ -202,8 +202,11 @@ pub fn outbox(conn: &mut DbConn, status: MailStatus) -> AppResult<Vec<Notificati
         .load(conn)?)
 }
 
+/// How many mails are in each status, and when the oldest pending one was made.
+pub type MailCounts = (Vec<(String, i64)>, Option<NaiveDateTime>);
+
 /// Mails per status, and the creation time of the oldest pending one: for `/metrics`.
-pub fn mail_counts(conn: &mut DbConn) -> AppResult<(Vec<(String, i64)>, Option<NaiveDateTime>)> {
+pub fn mail_counts(conn: &mut DbConn) -> AppResult<MailCounts> {
     let counts = notifications::table
         .group_by(notifications::mail)
         .select((notifications::mail, diesel::dsl::count_star()))

@@ -48,7 +48,7 @@ pub fn change(
         conn,
         Audit::new(&user.id, "session.change", "session", id).with_detail(json!({
             "title": change.title.is_some(),
-            "scheduled_at": change.scheduled_at.map(|t| crate::api::utc(t).to_rfc3339()),
+            "scheduled_at": change.scheduled_at.map(|t| t.and_utc().to_rfc3339()),
             "duration_minutes": change.duration_minutes,
             "video_url": change.video_url.is_some(),
         })),

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::Event;
-use crate::api::utc;
 use crate::db::notifications::{self, NotificationRow};
 use crate::db::sessions::{self, SessionRow};
 use crate::db::{DbConn, boards, dossiers};
@@ -148,7 +147,7 @@ impl About {
     }
 
     fn at(&self) -> DateTime<Utc> {
-        utc(self.row.scheduled_at)
+        self.row.scheduled_at.and_utc()
     }
 }
 

@@ -14,8 +14,10 @@ fn can(chair: bool, vote: bool) -> Value {
     json!({ "chair": chair, "vote": vote })
 }
 
+/// A planned, unpublished session: its coordinators may also publish, change and cancel it.
 fn session_can(chair: bool) -> Value {
-    json!({ "chair": chair, "manage_agenda": chair, "close": chair })
+    json!({ "chair": chair, "manage_agenda": chair, "close": chair,
+            "publish": chair, "edit": chair, "cancel": chair })
 }
 
 async fn session_and_room_say_what_each_role_may_do(backend: Backend) {

@@ -294,6 +294,12 @@ impl Resp {
 
     /// Asserts a 400 naming `field`.
     #[track_caller]
+    /// Any problem document with this status.
+    pub fn expect_status(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "body: {}", self.text);
+        self.expect_problem(status, self.body["code"].as_str().unwrap_or("?"))
+    }
+
     pub fn expect_invalid(&self, field: &str) {
         self.expect_problem(400, "invalid_input");
         assert_eq!(self.body["field"], field, "body: {}", self.text);

@@ -22,6 +22,7 @@ mod exports;
 mod hardening;
 mod health;
 mod imaging;
+mod inbox;
 mod layers;
 mod live;
 mod live_load;
