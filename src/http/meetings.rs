@@ -7,12 +7,15 @@ use utoipa::ToSchema;
 use super::input::{ApiJson, field_time, path_id};
 use crate::api::Session;
 use crate::auth::CurrentUser;
+use crate::db::DbConn;
 use crate::db::sessions::SessionChange;
+use crate::db::users::UserRow;
 use crate::domain::room::{SESSION_TITLE_MAX_CHARS, video_url};
 use crate::domain::{schedule, text};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::usecase::{self, meetings};
+use crate::usecase::sessions::SessionView;
+use crate::usecase::{self, Done, meetings};
 
 /// Sends the agenda: an invitation to every board member and to the referrer of every dossier
 /// on it (coordinators; once, while planned).
@@ -30,11 +33,18 @@ pub async fn publish(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<web::Json<Session>> {
-    let id = path_id(&path, "session")?;
-    let done = usecase::run(&state.db, move |conn| {
-        meetings::publish(conn, &me.user, &id)
-    })
-    .await?;
+    act(state, me, &path, meetings::publish).await
+}
+
+/// Runs a use case on the session of the path and answers the session.
+async fn act(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: &str,
+    f: fn(&mut DbConn, &UserRow, &str) -> AppResult<Done<SessionView>>,
+) -> AppResult<web::Json<Session>> {
+    let id = path_id(path, "session")?;
+    let done = usecase::run(&state.db, move |conn| f(conn, &me.user, &id)).await?;
     state.hub.publish(&done.events);
     Ok(web::Json(Session::of(done.value.record, done.value.can)))
 }
@@ -55,10 +65,7 @@ pub async fn cancel(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<web::Json<Session>> {
-    let id = path_id(&path, "session")?;
-    let done = usecase::run(&state.db, move |conn| meetings::cancel(conn, &me.user, &id)).await?;
-    state.hub.publish(&done.events);
-    Ok(web::Json(Session::of(done.value.record, done.value.can)))
+    act(state, me, &path, meetings::cancel).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -19,7 +19,8 @@ on_both!(
     publishing_changing_and_cancelling_by_role,
 );
 
-async fn inbox(app: &Api, who: &Actor, query: &str) -> Vec<Value> {
+/// The notifications of `who` (`query`: e.g. `?unread=true`).
+pub async fn inbox(app: &Api, who: &Actor, query: &str) -> Vec<Value> {
     app.get(&format!("/api/me/notifications{query}"), Some(&who.token))
         .await
         .expect(200)["items"]

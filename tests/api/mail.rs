@@ -11,6 +11,7 @@ use crate::fixtures::{
     Meeting, decide_unanimously, meeting_with, one_of_one, schedule, submitted_dossier,
 };
 use crate::helpers::{Api, Backend, Options, TestApp, spawn_app_with};
+use crate::inbox::inbox;
 use crate::on_both;
 use crate::smtp::{Mail, SmtpSink};
 
@@ -322,13 +323,7 @@ async fn meetings_are_mailed_without_health_data(backend: Backend) {
     assert_no_duplicates(&all);
 
     // Message-IDs come from the notification ids; the inbox says they were sent.
-    let inbox = app
-        .get("/api/me/notifications", Some(&m.referrer.token))
-        .await
-        .expect(200)["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let inbox = inbox(&app, &m.referrer, "").await;
     assert!(inbox.len() >= 5);
     for n in &inbox {
         assert_eq!(n["mail"], "sent", "{n}");
@@ -419,21 +414,15 @@ async fn the_daily_digest_lists_the_unread(backend: Backend) {
     let d2 = submitted_dossier(&app, &m.referrer, &m.board).await;
     schedule(&app, &m.chair, &m.session, &d2).await;
     // Three for the referrer: session_published, dossier_scheduled twice; none mailed now.
-    let inbox = app
-        .get("/api/me/notifications?unread=true", Some(&m.referrer.token))
-        .await
-        .expect(200)["items"]
-        .as_array()
-        .unwrap()
-        .clone();
-    assert_eq!(inbox.len(), 3, "{inbox:#?}");
-    assert!(inbox.iter().all(|n| n["mail"] == "pending"));
+    let unread = inbox(&app, &m.referrer, "?unread=true").await;
+    assert_eq!(unread.len(), 3, "{unread:#?}");
+    assert!(unread.iter().all(|n| n["mail"] == "pending"));
     sink.wait_for("the others' invitations", |ms| ms.len() >= 5)
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(to(&sink.mails(), &m.referrer.email).is_empty());
     // One is read before the digest goes.
-    let read = inbox[0]["id"].as_str().unwrap();
+    let read = unread[0]["id"].as_str().unwrap();
     app.post_empty(
         &format!("/api/me/notifications/{read}/read"),
         Some(&m.referrer.token),
@@ -468,18 +457,12 @@ async fn the_daily_digest_lists_the_unread(backend: Backend) {
         "{}",
         digest[0].subject
     );
-    let unread: Vec<&Value> = inbox[1..].iter().collect();
-    for n in unread {
+    let still: Vec<&Value> = unread[1..].iter().collect();
+    for n in still {
         let link = format!("https://rcp.chu.example{}", n["link"].as_str().unwrap());
         assert!(digest[0].text.contains(&link), "{link} in the digest");
     }
-    let after = app
-        .get("/api/me/notifications", Some(&m.referrer.token))
-        .await
-        .expect(200)["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let after = inbox(&app, &m.referrer, "").await;
     let status: BTreeMap<&str, &str> = after
         .iter()
         .map(|n| (n["id"].as_str().unwrap(), n["mail"].as_str().unwrap()))
