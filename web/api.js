@@ -32,6 +32,8 @@ export const session = {
 // Called when the server says the token is no longer good (set by app.js).
 let onUnauthenticated = () => {};
 export function setUnauthenticatedHandler(fn) { onUnauthenticated = fn; }
+/** For requests made outside `api()` (the inbox's event stream) that get a 401. */
+export function signalUnauthenticated() { onUnauthenticated(); }
 
 async function problemOf(res) {
   try { return await res.json(); } catch { return null; }

@@ -4,7 +4,12 @@ import { h, replace } from './dom.js';
 import { forgetBoards } from './context.js';
 import { loginPage, logout } from './pages/login.js';
 import { dossierListPage, newDossierPage, dossierPage } from './pages/dossiers.js';
-import { boardsPage, boardPage, sessionPage } from './pages/boards.js';
+import { boardsPage, boardPage } from './pages/boards.js';
+import { sessionPage } from './pages/session.js';
+import { notificationsPage } from './pages/notifications.js';
+import { preferencesPage } from './pages/preferences.js';
+import { inboxLink, startInbox, stopInbox } from './inbox.js';
+import { t } from './i18n.js';
 import { roomPage } from './pages/room.js';
 import { decisionsPage } from './pages/decisions.js';
 
@@ -18,6 +23,8 @@ const routes = [
   [/^\/sessions\/([0-9a-f-]+)$/, sessionPage, 'Session', true],
   [/^\/sessions\/([0-9a-f-]+)\/live$/, roomPage, 'Live room', true],
   [/^\/decisions$/, decisionsPage, 'Decisions', true],
+  [/^\/notifications$/, notificationsPage, 'Notifications', true],
+  [/^\/preferences$/, preferencesPage, 'Preferences', true],
 ];
 
 const NAV = [
@@ -40,14 +47,18 @@ function renderChrome(path) {
   const who = document.getElementById('whoami');
   const user = session.user;
   if (!user) {
+    stopInbox();
     replace(nav);
     replace(who);
     return;
   }
+  startInbox();
   replace(nav, h('ul', {}, NAV.map(([href, text]) => h('li', {},
     h('a', { href, 'aria-current': path.startsWith(href.slice(1)) ? 'page' : null }, text)))));
   replace(who,
     h('span', {}, `${user.name}${user.specialty ? ` (${user.specialty})` : ''}`),
+    inboxLink(path === '/notifications'),
+    h('a', { href: '#/preferences', 'aria-current': path === '/preferences' ? 'page' : null }, t('prefs.link')),
     h('button', { type: 'button', id: 'sign-out', onclick: () => { logout(); } }, 'Sign out'));
 }
 

@@ -51,6 +51,20 @@ export function fmtTime(iso) {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** `datetime-local` value (local time) → RFC 3339 UTC without fractions. */
+export function toUtc(local) {
+  const d = new Date(local);
+  if (Number.isNaN(d.getTime())) return local;
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** RFC 3339 instant → `datetime-local` value (local time, to the minute). */
+export function toLocalInput(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
 export function fmtBytes(n) {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -63,7 +77,7 @@ export function fmtBytes(n) {
 const STATUS_WORDS = {
   draft: 'Draft', submitted: 'Submitted', scheduled: 'Scheduled', decided: 'Decided',
   withdrawn: 'Withdrawn', planned: 'Planned', live: 'Live', closed: 'Closed',
-  no_quorum: 'No quorum', tied: 'Tied', open: 'Open',
+  no_quorum: 'No quorum', tied: 'Tied', open: 'Open', cancelled: 'Cancelled',
 };
 
 export function badge(status) {

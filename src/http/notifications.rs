@@ -98,7 +98,7 @@ pub async fn read(
         notifications::read(conn, &me.user, &id)
     })
     .await?;
-    let _ = state.hub.inbox.send(user_id.as_str().into());
+    state.hub.inbox.tell(&user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -114,7 +114,7 @@ pub async fn read_all(state: web::Data<AppState>, me: CurrentUser) -> AppResult<
         notifications::read_all(conn, &me.user)
     })
     .await?;
-    let _ = state.hub.inbox.send(user_id.as_str().into());
+    state.hub.inbox.tell(&user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -177,15 +177,19 @@ pub async fn events(state: web::Data<AppState>, token: Bearer) -> AppResult<Http
         .read_as(&state, |_, me| Ok(me.clone()))
         .await?;
     let user_id: std::sync::Arc<str> = me.user.id.as_str().into();
-    let rx = state.hub.inbox.subscribe();
+    let (rx, stop) = state.hub.inbox.subscribe();
     let ends = tokio::time::Instant::now()
         + Duration::from_secs((token.expires_at() - Utc::now().timestamp()).max(0) as u64);
     let stream = futures_util::stream::unfold(
-        (state, token, user_id, rx, true),
-        move |(state, token, user_id, mut rx, first)| async move {
+        (state, token, user_id, rx, stop, true),
+        move |(state, token, user_id, mut rx, mut stop, first)| async move {
             let mut tell = first;
+            if *stop.borrow() {
+                return None;
+            }
             if !first {
                 tokio::select! {
+                    _ = stop.changed() => return None,
                     got = rx.recv() => match got {
                         Ok(who) => tell = who == user_id,
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => tell = true,
@@ -207,7 +211,7 @@ pub async fn events(state: web::Data<AppState>, token: Bearer) -> AppResult<Http
             };
             Some((
                 Ok::<_, actix_web::Error>(Bytes::from(text)),
-                (state, token, user_id, rx, false),
+                (state, token, user_id, rx, stop, false),
             ))
         },
     );

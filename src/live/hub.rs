@@ -62,7 +62,7 @@ pub struct Hub {
     /// The latest view of each session, for the `welcome`.
     pub views: LatestViews,
     /// Whose inbox just got a notification, for their open pages (`GET /api/me/events`).
-    pub inbox: tokio::sync::broadcast::Sender<Arc<str>>,
+    pub inbox: super::inbox::Inbox,
     rooms: Mutex<HashMap<String, RoomEntry>>,
     conns: Mutex<HashMap<u64, ConnHandle>>,
     next_conn: AtomicU64,
@@ -81,7 +81,7 @@ impl Hub {
             metrics: Arc::new(LiveMetrics::default()),
             catalogue,
             views: LatestViews::default(),
-            inbox: tokio::sync::broadcast::channel(1024).0,
+            inbox: Default::default(),
             rooms: Mutex::new(HashMap::new()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
@@ -203,7 +203,7 @@ impl Hub {
                 return;
             }
             Note::Inbox { user_id } => {
-                let _ = self.inbox.send(user_id.as_str().into());
+                self.inbox.tell(user_id);
                 return;
             }
         };
@@ -287,6 +287,7 @@ impl Hub {
     /// Closes every connection with 1001 and waits (briefly) for them to go.
     pub async fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
+        self.inbox.close();
         if let Ok(conns) = self.conns.lock() {
             for c in conns.values() {
                 c.close.close(close_code::GOING_AWAY);

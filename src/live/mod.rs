@@ -17,6 +17,7 @@ pub mod commands;
 pub mod conn;
 pub mod connection;
 pub mod hub;
+pub mod inbox;
 pub mod metrics;
 pub mod protocol;
 pub mod rate;

@@ -221,6 +221,7 @@ fn layers_import_only_what_they_may() {
         // CLI export is an adapter.
         ("usecase/", &["http/", "live/", "export/cli.rs", "api.rs"]),
         ("live/", &["http/"]),
+        ("mail/", &["http/", "live/", "api.rs"]),
         ("export/", &["http/"]),
     ];
     let mut wrong = Vec::new();

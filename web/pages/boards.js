@@ -1,6 +1,6 @@
-// The coordinator's pages: boards, a board's queue and sessions, a session's agenda.
-import { get, post, api, query } from '../api.js';
-import { h, replace, badge, fmtTime, field, clearErrors, showError } from '../dom.js';
+// The coordinator's pages: boards, a board's queue and sessions (a session's page: session.js).
+import { get, post, query } from '../api.js';
+import { h, replace, badge, fmtTime, field, clearErrors, showError, toUtc } from '../dom.js';
 import { boardsWithRoles, isAdmin, may } from '../context.js';
 import { scheduleCard } from './schedule.js';
 
@@ -16,13 +16,6 @@ export async function boardsPage(main) {
       b.myRole ? ROLE_TEXT[b.myRole] : 'Administrator',
       b.description ? h('div', { class: 'hint' }, b.description) : null)))
       : h('p', { class: 'muted' }, 'You are not a member of any board. Referrers follow their dossiers on the Dossiers page.'));
-}
-
-/** `datetime-local` value (local time) → RFC 3339 UTC without fractions. */
-function toUtc(local) {
-  const d = new Date(local);
-  if (Number.isNaN(d.getTime())) return local;
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function sessionForm(board, onCreated) {
@@ -93,64 +86,4 @@ export async function boardPage(main, id) {
       h('h2', { id: 'members-h' }, 'Members'),
       h('ul', {}, (board.members || []).map((m) => h('li', {},
         `${m.user.name}${m.user.specialty ? ` — ${m.user.specialty}` : ''} (${ROLE_TEXT[m.role] || m.role})`)))));
-}
-
-export async function sessionPage(main, id) {
-  let session = await get(`/api/sessions/${id}`);
-  const boards = await boardsWithRoles();
-  const board = boards.find((b) => b.id === session.board_id);
-
-  // The actions offered are those the server says this user may take (`session.can`).
-  async function render() {
-    const managesAgenda = may(session, 'manage_agenda');
-    const queue = managesAgenda
-      ? (await get(`/api/dossiers${query({ board_id: session.board_id, status: 'submitted' })}`)).items
-      : [];
-    const agendaForm = h('form', { class: 'actions', novalidate: true, 'aria-label': 'Add to the agenda' },
-      h('p', { class: 'form-error', role: 'alert', hidden: true }));
-    if (managesAgenda) {
-      const pick = h('select', { id: 'agenda-dossier', 'data-field': 'dossier_id' },
-        queue.length ? queue.map((d) => h('option', { value: d.id }, `${d.reference} — ${d.title}`))
-          : h('option', { value: '' }, 'No submitted dossier'));
-      agendaForm.append(field('Submitted dossier', pick),
-        h('button', { type: 'submit', disabled: !queue.length }, 'Add to agenda'));
-      agendaForm.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        clearErrors(agendaForm);
-        try {
-          session = await post(`/api/sessions/${id}/agenda`, { dossier_id: pick.value });
-          await render();
-          main.querySelector('#agenda-dossier')?.focus();
-        } catch (err) { showError(agendaForm, err); }
-      });
-    }
-    const errorLine = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    replace(main,
-      h('h1', {}, session.title),
-      h('p', {}, `${fmtTime(session.scheduled_at)} · `, badge(session.status), board ? ` · ${board.name}` : ''),
-      session.video_url ? h('p', {}, h('a', { href: session.video_url, target: '_blank', rel: 'noopener noreferrer' }, 'Join the video call')) : null,
-      h('div', { class: 'actions' },
-        session.status !== 'closed' ? h('a', { class: 'button', href: `#/sessions/${id}/live`, id: 'open-room' }, may(session, 'chair') ? 'Open the live room as chair' : 'Join the live room') : null,
-        may(session, 'close') ? h('button', {
-          type: 'button', class: 'secondary',
-          onclick: async () => {
-            if (!window.confirm('Close this session? Open votes are closed as by the chair.')) return;
-            try { session = await post(`/api/sessions/${id}/close`); await render(); } catch (err) { errorLine.textContent = err.message; errorLine.hidden = false; }
-          },
-        }, 'Close the session') : null),
-      errorLine,
-      h('section', { class: 'card', 'aria-labelledby': 'agenda-h' },
-        h('h2', { id: 'agenda-h' }, 'Agenda'),
-        session.agenda.length ? h('ol', { id: 'agenda' }, session.agenda.map((a) => h('li', { 'data-dossier-id': a.dossier_id },
-          h('a', { href: `#/dossiers/${a.dossier_id}` }, a.reference), ` — ${a.title} `, badge(a.status), ' ',
-          managesAgenda && a.status === 'scheduled' ? h('button', {
-            type: 'button', class: 'secondary', 'aria-label': `Remove ${a.reference} from the agenda`,
-            onclick: async () => {
-              try { session = await api('DELETE', `/api/sessions/${id}/agenda/${a.dossier_id}`); await render(); } catch (err) { errorLine.textContent = err.message; errorLine.hidden = false; }
-            },
-          }, 'Remove') : null)))
-          : h('p', { class: 'muted' }, 'The agenda is empty.'),
-        managesAgenda ? agendaForm : null));
-  }
-  await render();
 }

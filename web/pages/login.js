@@ -2,6 +2,7 @@
 import { post, session } from '../api.js';
 import { h, replace, field, clearErrors, showError } from '../dom.js';
 import { forgetBoards } from '../context.js';
+import { stopInbox } from '../inbox.js';
 
 export async function loginPage(main) {
   const email = h('input', { id: 'login-email', type: 'email', name: 'email', autocomplete: 'username', required: true, 'data-field': 'email' });
@@ -38,6 +39,7 @@ export async function loginPage(main) {
 }
 
 export async function logout() {
+  stopInbox();
   try { await post('/api/auth/logout'); } catch { /* the token is dropped either way */ }
   session.clear();
   forgetBoards();
