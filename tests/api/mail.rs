@@ -17,6 +17,7 @@ use crate::smtp::{Mail, SmtpSink};
 
 on_both!(
     meetings_are_mailed_without_health_data,
+    tls_required_is_not_sent_in_clear,
     an_outage_and_a_restart_lose_and_repeat_nothing,
     the_daily_digest_lists_the_unread,
 );
@@ -54,11 +55,27 @@ async fn mailing_app(backend: Backend, sink: &SmtpSink, database_url: Option<Str
         Options {
             smtp_url: Some(sink.url()),
             public_url: Some("https://rcp.chu.example".into()),
+            metrics_token: Some(METRICS_TOKEN.into()),
             database_url,
             ..Options::default()
         },
     )
     .await
+}
+
+const METRICS_TOKEN: &str = "metrics-token-for-the-mail-tests";
+
+/// The value of a metric line of `/metrics` (`name{labels}`).
+async fn metric(app: &Api, line: &str) -> f64 {
+    let res = app.get("/metrics", Some(METRICS_TOKEN)).await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    res.text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(line)
+                .map(|v| v.trim().parse::<f64>().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no {line} in /metrics"))
 }
 
 async fn session(app: &Api, m: &Meeting, at: &str) -> String {
@@ -396,6 +413,55 @@ async fn an_outage_and_a_restart_lose_and_repeat_nothing(backend: Backend) {
         .get("/api/admin/outbox?status=pending", Some(&admin))
         .await;
     assert_eq!(pending.expect(200)["items"], json!([]));
+    assert_eq!(
+        metric(&second, "consilium_mails{status=\"sent\"}").await,
+        expected as f64
+    );
+    assert_eq!(
+        metric(&second, "consilium_mails{status=\"pending\"}").await,
+        0.0
+    );
+    assert_eq!(
+        metric(&second, "consilium_mail_oldest_pending_seconds").await,
+        0.0
+    );
+}
+
+/// `?tls=required` against a server without STARTTLS: the mail waits (with the error in the
+/// outbox, and the pending count and age in `/metrics`); nothing goes in clear.
+async fn tls_required_is_not_sent_in_clear(backend: Backend) {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(
+        backend,
+        Options {
+            smtp_url: Some(format!("{}?tls=required", sink.url())),
+            metrics_token: Some(METRICS_TOKEN.into()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let m = meeting_with(&app, app.admin().await, one_of_one()).await;
+    let mut row = Value::Null;
+    for _ in 0..100 {
+        let items = app
+            .get("/api/admin/outbox?status=pending", Some(&m.admin.token))
+            .await
+            .expect(200)["items"]
+            .clone();
+        if items[0]["error"].is_string() {
+            row = items[0].clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(row["kind"], "dossier_submitted", "tried and refused: {row}");
+    assert!(row["attempts"].as_i64() >= Some(1));
+    assert!(sink.mails().is_empty());
+    assert_eq!(
+        metric(&app, "consilium_mails{status=\"pending\"}").await,
+        1.0
+    );
+    assert!(metric(&app, "consilium_mail_oldest_pending_seconds").await > 0.0);
 }
 
 async fn the_daily_digest_lists_the_unread(backend: Backend) {
