@@ -18,6 +18,7 @@ use crate::smtp::{Mail, SmtpSink};
 on_both!(
     meetings_are_mailed_without_health_data,
     tls_required_is_not_sent_in_clear,
+    a_permanent_refusal_fails_at_once,
     an_outage_and_a_restart_lose_and_repeat_nothing,
     the_daily_digest_lists_the_unread,
 );
@@ -535,4 +536,40 @@ async fn the_daily_digest_lists_the_unread(backend: Backend) {
         .collect();
     assert_eq!(status[read], "skipped");
     assert_eq!(status.values().filter(|s| **s == "sent").count(), 2);
+}
+
+/// A permanent refusal (550) is not tried again for a day: the mail is `failed` at once, the
+/// administrator sees it with the server's words, and the inbox says so.
+async fn a_permanent_refusal_fails_at_once(backend: Backend) {
+    let sink = SmtpSink::start();
+    sink.refuse_for_good();
+    let app = mailing_app(backend, &sink, None).await;
+    let m = meeting_with(&app, app.admin().await, one_of_one()).await;
+    let mut failed = Value::Null;
+    for _ in 0..100 {
+        let items = app
+            .get("/api/admin/outbox?status=failed", Some(&m.admin.token))
+            .await
+            .expect(200)["items"]
+            .clone();
+        if items.as_array().is_some_and(|a| !a.is_empty()) {
+            failed = items;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{failed}");
+    assert_eq!(failed[0]["attempts"], 1);
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("550"),
+        "{failed}"
+    );
+    let chair = inbox(&app, &m.chair, "").await;
+    assert_eq!(chair[0]["mail"], "failed");
+    assert_eq!(
+        app.get("/api/admin/outbox?status=pending", Some(&m.admin.token))
+            .await
+            .expect(200)["items"],
+        json!([])
+    );
 }

@@ -91,6 +91,11 @@ impl SmtpSink {
         }
     }
 
+    /// Every recipient gets 550 (an address the server does not know).
+    pub fn refuse_for_good(&self) {
+        std::fs::write(self.dir.path().join("REFUSE"), b"permanent").unwrap();
+    }
+
     pub fn mails(&self) -> Vec<Mail> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
             .unwrap()

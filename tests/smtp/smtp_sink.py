@@ -5,7 +5,9 @@ Usage: smtp_sink.py DIRECTORY PORT
 Every message accepted is written to DIRECTORY as NNNNNN.eml (written aside, then renamed, so
 that a reader never sees half a message), preceded by one `X-Sink-Rcpt-To:` header per envelope
 recipient. While a file named REFUSE exists in DIRECTORY, every recipient is refused with a
-temporary error (451), as a mail server in an outage would. Prints `ready` once listening.
+temporary error (451), as a mail server in an outage would; if the file says `permanent`,
+with a permanent one (550), as for an address the server does not know. Prints `ready` once
+listening.
 """
 
 import asyncio
@@ -25,9 +27,18 @@ class Sink:
     def refusing(self):
         return os.path.exists(os.path.join(self.directory, "REFUSE"))
 
+    def refusal(self):
+        try:
+            with open(os.path.join(self.directory, "REFUSE")) as f:
+                if "permanent" in f.read():
+                    return "550 5.1.1 No such mailbox"
+        except OSError:
+            pass
+        return "451 4.3.0 Mail server temporarily unavailable"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refusing():
-            return "451 4.3.0 Mail server temporarily unavailable"
+            return self.refusal()
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
