@@ -2,6 +2,7 @@
 
 const TOKEN_KEY = 'consilium.token';
 const USER_KEY = 'consilium.user';
+const EXPIRES_KEY = 'consilium.expires';
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -19,13 +20,21 @@ export const session = {
     const raw = sessionStorage.getItem(USER_KEY);
     try { return raw ? JSON.parse(raw) : null; } catch { return null; }
   },
-  save(token, user) {
+  /** When the token expires (milliseconds since the epoch), if known. */
+  get expiresAt() {
+    const at = Date.parse(sessionStorage.getItem(EXPIRES_KEY) || '');
+    return Number.isNaN(at) ? null : at;
+  },
+  save(token, user, expiresAt) {
     sessionStorage.setItem(TOKEN_KEY, token);
     sessionStorage.setItem(USER_KEY, JSON.stringify(user));
+    if (expiresAt) sessionStorage.setItem(EXPIRES_KEY, expiresAt);
+    else sessionStorage.removeItem(EXPIRES_KEY);
   },
   clear() {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(USER_KEY);
+    sessionStorage.removeItem(EXPIRES_KEY);
   },
 };
 

@@ -9,6 +9,7 @@ import { sessionPage } from './pages/session.js';
 import { notificationsPage } from './pages/notifications.js';
 import { preferencesPage } from './pages/preferences.js';
 import { inboxLink, startInbox, stopInbox } from './inbox.js';
+import { startKeepAlive } from './keepalive.js';
 import { t } from './i18n.js';
 import { roomPage } from './pages/room.js';
 import { decisionsPage } from './pages/decisions.js';
@@ -53,6 +54,7 @@ function renderChrome(path) {
     return;
   }
   startInbox();
+  startKeepAlive();
   replace(nav, h('ul', {}, NAV.map(([href, text]) => h('li', {},
     h('a', { href, 'aria-current': path.startsWith(href.slice(1)) ? 'page' : null }, text)))));
   replace(who,

@@ -48,10 +48,21 @@ impl Keys {
         token_id: &str,
         now: i64,
     ) -> Result<(String, Claims), TokenError> {
+        self.issue_until(user_id, token_id, now, now.saturating_add(self.ttl_secs))
+    }
+
+    /// A token valid from `now` until `exp` (a refreshed one ends with its sign-in's 12 h).
+    pub fn issue_until(
+        &self,
+        user_id: &str,
+        token_id: &str,
+        now: i64,
+        exp: i64,
+    ) -> Result<(String, Claims), TokenError> {
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now,
-            exp: now.saturating_add(self.ttl_secs),
+            exp,
             jti: token_id.to_string(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

@@ -24,6 +24,8 @@ diesel::table! {
         issued_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        chain_id -> Nullable<Text>,
+        signed_in_at -> Nullable<Timestamp>,
     }
 }
 

@@ -96,26 +96,70 @@ pub fn count(conn: &mut DbConn) -> AppResult<i64> {
     Ok(users::table.count().get_result(conn)?)
 }
 
+/// A newly issued token: its chain is the first token's id, and the time of the sign-in that
+/// started it.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub chain_id: &'a str,
+    pub signed_in_at: NaiveDateTime,
+}
+
 /// Records a newly issued token so that it can be revoked later.
-pub fn insert_token(
-    conn: &mut DbConn,
-    token_id: &str,
-    user_id: &str,
-    issued_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-) -> AppResult<()> {
+pub fn insert_token(conn: &mut DbConn, t: &NewToken<'_>) -> AppResult<()> {
     // Keep the table small: forget tokens that expired more than a day ago.
     let horizon = now() - chrono::Duration::days(1);
     diesel::delete(auth_tokens::table.filter(auth_tokens::expires_at.lt(horizon))).execute(conn)?;
     diesel::insert_into(auth_tokens::table)
         .values((
-            auth_tokens::id.eq(token_id),
-            auth_tokens::user_id.eq(user_id),
-            auth_tokens::issued_at.eq(issued_at),
-            auth_tokens::expires_at.eq(expires_at),
+            auth_tokens::id.eq(t.id),
+            auth_tokens::user_id.eq(t.user_id),
+            auth_tokens::issued_at.eq(t.issued_at),
+            auth_tokens::expires_at.eq(t.expires_at),
+            auth_tokens::chain_id.eq(t.chain_id),
+            auth_tokens::signed_in_at.eq(t.signed_in_at),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The chain of a token and when its sign-in was (a token from before chains is its own).
+pub fn chain_of(conn: &mut DbConn, token_id: &str) -> AppResult<Option<(String, NaiveDateTime)>> {
+    let row: Option<(String, Option<String>, NaiveDateTime, Option<NaiveDateTime>)> =
+        auth_tokens::table
+            .find(token_id)
+            .select((
+                auth_tokens::id,
+                auth_tokens::chain_id,
+                auth_tokens::issued_at,
+                auth_tokens::signed_in_at,
+            ))
+            .first(conn)
+            .optional()?;
+    Ok(
+        row.map(|(id, chain, issued, signed_in)| {
+            (chain.unwrap_or(id), signed_in.unwrap_or(issued))
+        }),
+    )
+}
+
+/// Revokes every live token of a chain; their ids.
+pub fn revoke_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<Vec<String>> {
+    let live = auth_tokens::table
+        .filter(
+            auth_tokens::chain_id
+                .eq(chain_id)
+                .or(auth_tokens::id.eq(chain_id)),
+        )
+        .filter(auth_tokens::revoked_at.is_null());
+    let ids: Vec<String> = live.select(auth_tokens::id).load(conn)?;
+    diesel::update(auth_tokens::table.filter(auth_tokens::id.eq_any(&ids)))
+        .set(auth_tokens::revoked_at.eq(now()))
+        .execute(conn)?;
+    Ok(ids)
 }
 
 /// The user behind a live (issued, unrevoked, unexpired) token of theirs, if enabled.

@@ -199,3 +199,43 @@ mod tests {
         );
     }
 }
+
+/// How long after a sign-in the tokens of its chain may still be refreshed (API.md section 16).
+pub const SIGN_IN_LASTS_HOURS: i64 = 12;
+
+/// When a token refreshed at `now` expires: `ttl_secs` later, but never after the sign-in's
+/// twelve hours; `None` once they are over (the user signs in again).
+pub fn refreshed_expiry(
+    signed_in_at: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+    ttl_secs: i64,
+) -> Option<chrono::NaiveDateTime> {
+    let end = signed_in_at + chrono::Duration::hours(SIGN_IN_LASTS_HOURS);
+    (now < end).then(|| (now + chrono::Duration::seconds(ttl_secs)).min(end))
+}
+
+#[cfg(test)]
+mod refresh_tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_is_refreshed_for_twelve_hours_at_most() {
+        let at = |h: i64, m: i64| {
+            chrono::DateTime::from_timestamp(1_796_000_000 + h * 3600 + m * 60, 0)
+                .unwrap()
+                .naive_utc()
+        };
+        let signed_in = at(0, 0);
+        assert_eq!(
+            refreshed_expiry(signed_in, at(0, 50), 3600),
+            Some(at(1, 50))
+        );
+        // The last hour: capped at the twelfth.
+        assert_eq!(
+            refreshed_expiry(signed_in, at(11, 30), 3600),
+            Some(at(12, 0))
+        );
+        assert_eq!(refreshed_expiry(signed_in, at(12, 0), 3600), None);
+        assert_eq!(refreshed_expiry(signed_in, at(13, 0), 3600), None);
+    }
+}

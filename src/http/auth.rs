@@ -139,7 +139,40 @@ fn client_address(req: &actix_web::HttpRequest, trust_forwarded: bool) -> String
     }
 }
 
-/// Signs out: the token is revoked at once, everywhere.
+/// A new token for the signed-in caller, in the chain of the one presented (which keeps
+/// working until its own expiry); possible until 12 hours after the sign-in, then 401.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, body = crate::error::Problem)))]
+#[post("/auth/refresh")]
+pub async fn refresh(state: web::Data<AppState>, me: CurrentUser) -> AppResult<HttpResponse> {
+    let token_id = new_id();
+    // Whole seconds, as the token's claims hold them.
+    let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default();
+    let ttl = state.keys.ttl_secs();
+    let user = me.user.clone();
+    let new_id_ = token_id.clone();
+    let expires = usecase::run(&state.db, move |conn| {
+        accounts::refresh(conn, &me.user, &me.token_id, &new_id_, now.naive_utc(), ttl)
+    })
+    .await?
+    .value
+    .and_utc();
+    let (token, _) = state
+        .keys
+        .issue_until(&user.id, &token_id, now.timestamp(), expires.timestamp())
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        token_type: "Bearer",
+        expires_at: expires,
+        user: User::from(&user),
+    }))
+}
+
+/// Signs out: the token and every token refreshed from the same sign-in are revoked at once,
+/// everywhere (the user's other sign-ins are not).
 #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::Problem)))]
 #[post("/auth/logout")]

@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(openapi::openapi_json)
                 .service(auth::login)
                 .service(auth::logout)
+                .service(auth::refresh)
                 .service(auth::current_user)
                 .service(users::create_user)
                 .service(users::list_users)

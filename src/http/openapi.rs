@@ -21,6 +21,7 @@ use super::{
         metrics::metrics,
         auth::login,
         auth::logout,
+        auth::refresh,
         auth::current_user,
         users::create_user,
         users::list_users,

@@ -100,9 +100,49 @@ pub fn signed_in(
     issued_at: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> AppResult<Done<()>> {
-    users::insert_token(conn, token_id, user_id, issued_at, expires_at)?;
+    users::insert_token(
+        conn,
+        &users::NewToken {
+            id: token_id,
+            user_id,
+            issued_at,
+            expires_at,
+            chain_id: token_id,
+            signed_in_at: issued_at,
+        },
+    )?;
     audit::record(conn, Audit::new(user_id, "auth.login", "user", user_id))?;
     Ok(Done::quiet(()))
+}
+
+/// A new token in the chain of `old_token_id` (the caller's live token), expiring `ttl_secs`
+/// from `now` but never after twelve hours from the sign-in (401 after). Its expiry.
+pub fn refresh(
+    conn: &mut DbConn,
+    user: &UserRow,
+    old_token_id: &str,
+    new_token_id: &str,
+    now: NaiveDateTime,
+    ttl_secs: i64,
+) -> AppResult<Done<NaiveDateTime>> {
+    let (chain_id, signed_in_at) = users::chain_of(conn, old_token_id)?
+        .ok_or(AppError::Unauthenticated("the token is not valid"))?;
+    let expires_at = crate::domain::user::refreshed_expiry(signed_in_at, now, ttl_secs).ok_or(
+        AppError::Unauthenticated("the sign-in is more than 12 hours old: please sign in again"),
+    )?;
+    users::insert_token(
+        conn,
+        &users::NewToken {
+            id: new_token_id,
+            user_id: &user.id,
+            issued_at: now,
+            expires_at,
+            chain_id: &chain_id,
+            signed_in_at,
+        },
+    )?;
+    audit::record(conn, Audit::new(&user.id, "auth.refresh", "user", &user.id))?;
+    Ok(Done::quiet(expires_at))
 }
 
 /// Records a refused sign-in (`user_id` if the address names an account).
@@ -126,12 +166,17 @@ pub fn sign_in_refused(
 
 /// Signs out: the token is revoked, and the live connections opened with it close.
 pub fn sign_out(conn: &mut DbConn, user: &UserRow, token_id: &str) -> AppResult<Done<()>> {
-    users::revoke_token(conn, token_id)?;
+    let chain = users::chain_of(conn, token_id)?.map_or_else(|| token_id.to_string(), |(c, _)| c);
+    let mut revoked = users::revoke_chain(conn, &chain)?;
+    if !revoked.iter().any(|t| t == token_id) {
+        revoked.push(token_id.to_string());
+    }
     audit::record(conn, Audit::new(&user.id, "auth.logout", "user", &user.id))?;
     Ok(Done::with(
         (),
-        vec![Event::TokenRevoked {
-            token_id: token_id.to_string(),
-        }],
+        revoked
+            .into_iter()
+            .map(|token_id| Event::TokenRevoked { token_id })
+            .collect(),
     ))
 }

@@ -30,6 +30,7 @@ mod live_process;
 mod mail;
 mod meetings;
 mod record_images;
+mod refresh;
 mod review;
 mod room_limits;
 mod room_privacy;

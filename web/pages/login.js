@@ -21,7 +21,7 @@ export async function loginPage(main) {
     button.disabled = true;
     try {
       const res = await post('/api/auth/login', { email: email.value.trim(), password: password.value });
-      session.save(res.token, res.user);
+      session.save(res.token, res.user, res.expires_at);
       forgetBoards();
       const next = sessionStorage.getItem('consilium.after-login');
       sessionStorage.removeItem('consilium.after-login');

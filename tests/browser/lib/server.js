@@ -14,9 +14,10 @@ export const BIN = process.env.CONSILIUM_BIN
 
 const run = promisify(execFile);
 
-function envFor(dataDir, port) {
+function envFor(dataDir, port, extra = {}) {
   return {
     ...process.env,
+    ...extra,
     CONSILIUM_DATA_DIR: dataDir,
     CONSILIUM_BIND: `127.0.0.1:${port}`,
     RUST_LOG: process.env.RUST_LOG || 'warn',
@@ -32,11 +33,12 @@ export async function cli(dataDir, args) {
 /**
  * Starts `consilium serve`; resolves once it prints its address. `port` 0 picks one; a given
  * port (and data dir) restarts a server where a stopped one was. `remove()` deletes the data
- * dir it made, or a given one when `ownsDataDir` is set.
+ * dir it made, or a given one when `ownsDataDir` is set. `env` adds settings (e.g. a short
+ * token lifetime).
  */
-export async function startServer({ dataDir, port = 0, ownsDataDir = !dataDir } = {}) {
+export async function startServer({ dataDir, port = 0, ownsDataDir = !dataDir, env = {} } = {}) {
   const dir = dataDir || await mkdtemp(path.join(tmpdir(), 'consilium-web-'));
-  const child = spawn(BIN, ['serve'], { env: envFor(dir, port), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['serve'], { env: envFor(dir, port, env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-8000); });
   const url = await new Promise((resolve, reject) => {
