@@ -18,6 +18,7 @@ use crate::domain::dossier::{DossierStatus, Patient, Urgency};
 use crate::domain::quorum::QuorumResult;
 use crate::domain::room::SessionStatus;
 use crate::domain::room_access::SessionCan;
+use crate::domain::user::Locale;
 use crate::domain::user::Role;
 use crate::usecase::dossiers::DossierView;
 
@@ -49,6 +50,8 @@ pub struct User {
     pub specialty: Option<String>,
     pub organization: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The language of their pages, records and mails: `fr` (default) or `en`.
+    pub locale: Locale,
 }
 
 impl From<&UserRow> for User {
@@ -61,6 +64,7 @@ impl From<&UserRow> for User {
             specialty: u.specialty.clone(),
             organization: u.organization.clone(),
             created_at: utc(u.created_at),
+            locale: u.locale.parse().unwrap_or(Locale::Fr),
         }
     }
 }

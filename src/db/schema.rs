@@ -14,6 +14,7 @@ diesel::table! {
         created_at -> Timestamp,
         mail_preference -> Text,
         calendar_key -> Nullable<Text>,
+        locale -> Text,
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{auth_tokens, users};
 use super::{DbConn, new_id, now};
-use crate::domain::user::{NewUser, Role};
+use crate::domain::user::{Locale, NewUser, Role};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -21,6 +21,8 @@ pub struct UserRow {
     pub organization: Option<String>,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    /// `fr` or `en`.
+    pub locale: String,
 }
 
 impl UserRow {
@@ -106,6 +108,13 @@ pub struct NewToken<'a> {
     pub expires_at: NaiveDateTime,
     pub chain_id: &'a str,
     pub signed_in_at: NaiveDateTime,
+}
+
+pub fn set_locale(conn: &mut DbConn, id: &str, locale: Locale) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::locale.eq(locale.as_str()))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records a newly issued token so that it can be revoked later.

@@ -239,3 +239,8 @@ mod refresh_tests {
         assert_eq!(refreshed_expiry(signed_in, at(13, 0), 3600), None);
     }
 }
+
+crate::string_enum! {
+    /// The language of a user's pages, printable records and mails (French by default).
+    pub enum Locale { Fr => "fr", En => "en" }
+}

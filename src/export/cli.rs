@@ -75,7 +75,7 @@ pub async fn run(
         ),
     };
     let mut written = 0;
-    let mut export = std::pin::pin!(pieces(db.clone(), scope, format));
+    let mut export = std::pin::pin!(pieces(db.clone(), scope, super::Renderer::new(format)));
     while let Some(piece) = export.next().await {
         let piece = piece?;
         sink.write_all(&piece.bytes)?;

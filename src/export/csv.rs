@@ -1,5 +1,7 @@
 //! The CSV export: RFC 4180 (quoted where needed, CRLF line ends), with cells that a
-//! spreadsheet would read as a formula neutralised.
+//! spreadsheet would read as a formula neutralised; or the dialect French Excel opens in
+//! columns (`excel-fr`: `;` between cells, a UTF-8 byte-order mark, a decimal comma), with the
+//! same header and quoting rules.
 
 use crate::api::Decision;
 use crate::db::exports::ExportRow;
@@ -35,17 +37,43 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn writer(out: &mut Vec<u8>) -> ::csv::Writer<&mut Vec<u8>> {
+crate::string_enum! {
+    /// How cells are separated and numbers written.
+    pub enum Dialect { Rfc4180 => "rfc4180", ExcelFr => "excel-fr" }
+}
+
+impl Dialect {
+    fn delimiter(self) -> u8 {
+        match self {
+            Dialect::Rfc4180 => b',',
+            Dialect::ExcelFr => b';',
+        }
+    }
+
+    /// A number as the dialect's spreadsheet reads it (`3.5`, or `3,5` in French).
+    pub fn number(self, text: &str) -> String {
+        match self {
+            Dialect::Rfc4180 => text.to_string(),
+            Dialect::ExcelFr => text.replace('.', ","),
+        }
+    }
+}
+
+fn writer(out: &mut Vec<u8>, dialect: Dialect) -> ::csv::Writer<&mut Vec<u8>> {
     ::csv::WriterBuilder::new()
+        .delimiter(dialect.delimiter())
         .terminator(::csv::Terminator::CRLF)
         .quote_style(::csv::QuoteStyle::Necessary)
         .from_writer(out)
 }
 
-pub fn header() -> Vec<u8> {
+pub fn header(dialect: Dialect) -> Vec<u8> {
     let mut out = Vec::new();
+    if dialect == Dialect::ExcelFr {
+        out.extend_from_slice("\u{feff}".as_bytes());
+    }
     {
-        let mut w = writer(&mut out);
+        let mut w = writer(&mut out, dialect);
         // Writing to memory cannot fail.
         let _ = w.write_record(HEADER);
         let _ = w.flush();
@@ -53,7 +81,7 @@ pub fn header() -> Vec<u8> {
     out
 }
 
-pub fn write_row(out: &mut Vec<u8>, row: &ExportRow) -> AppResult<()> {
+pub fn write_row(out: &mut Vec<u8>, row: &ExportRow, dialect: Dialect) -> AppResult<()> {
     let d: Decision = serde_json::from_str(&row.decision.body).map_err(AppError::internal)?;
     let days = row
         .submitted_at
@@ -69,15 +97,15 @@ pub fn write_row(out: &mut Vec<u8>, row: &ExportRow) -> AppResult<()> {
         d.outcome.unwrap_or_default(),
         d.summary,
         d.quorum.met.to_string(),
-        d.quorum.voters.to_string(),
+        dialect.number(&d.quorum.voters.to_string()),
         d.quorum.specialties.join(";"),
         row.referrer_name.clone(),
         row.referrer_organization.clone().unwrap_or_default(),
         row.pseudonym.clone(),
         row.submitted_at.map(format_time).unwrap_or_default(),
-        days,
+        dialect.number(&days),
     ];
-    let mut w = writer(out);
+    let mut w = writer(out, dialect);
     w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
         .map_err(AppError::internal)?;
     w.flush().map_err(AppError::internal)?;
@@ -99,9 +127,18 @@ mod tests {
     }
 
     #[test]
+    fn the_french_dialect_has_a_bom_semicolons_and_a_decimal_comma() {
+        let h = String::from_utf8(header(Dialect::ExcelFr)).unwrap();
+        assert!(h.starts_with("\u{feff}decision_id;reference;board;"), "{h}");
+        assert!(h.ends_with(";days_to_decision\r\n"));
+        assert_eq!(Dialect::ExcelFr.number("3.5"), "3,5");
+        assert_eq!(Dialect::Rfc4180.number("3.5"), "3.5");
+    }
+
+    #[test]
     fn header_is_exact() {
         assert_eq!(
-            String::from_utf8(header()).unwrap(),
+            String::from_utf8(header(Dialect::Rfc4180)).unwrap(),
             "decision_id,reference,board,session_id,decided_at,status,outcome,summary,quorum_met,voters,specialties,referrer,referrer_organization,patient_pseudonym,submitted_at,days_to_decision\r\n"
         );
     }

@@ -39,17 +39,28 @@ impl Format {
 /// `end`. Each call returns the bytes to send; nothing is kept between pages but a flag.
 pub struct Renderer {
     format: Format,
+    dialect: csv::Dialect,
     written: u64,
 }
 
 impl Renderer {
     pub fn new(format: Format) -> Renderer {
-        Renderer { format, written: 0 }
+        Renderer {
+            format,
+            dialect: csv::Dialect::Rfc4180,
+            written: 0,
+        }
+    }
+
+    /// The CSV dialect (RFC 4180 unless said).
+    pub fn dialect(mut self, dialect: csv::Dialect) -> Renderer {
+        self.dialect = dialect;
+        self
     }
 
     pub fn start(&self, generated_at: &str) -> Vec<u8> {
         match self.format {
-            Format::Csv => csv::header(),
+            Format::Csv => csv::header(self.dialect),
             Format::Json => b"{\"items\":[".to_vec(),
             Format::Fhir => fhir::bundle_start(generated_at),
         }
@@ -59,7 +70,7 @@ impl Renderer {
         let mut out = Vec::with_capacity(rows.len() * 1024);
         for row in rows {
             match self.format {
-                Format::Csv => csv::write_row(&mut out, row)?,
+                Format::Csv => csv::write_row(&mut out, row, self.dialect)?,
                 Format::Json => {
                     if self.written > 0 {
                         out.push(b',');

@@ -4,7 +4,7 @@
 
 use futures_util::Stream;
 
-use super::{Format, Renderer};
+use super::Renderer;
 use crate::db::Db;
 use crate::db::exports::{self, Cursor, Scope};
 use crate::domain::audit::format_time;
@@ -33,13 +33,13 @@ struct State {
     stage: Stage,
 }
 
-/// The export of `scope` in `format`, piece by piece, one database page at a time. After an
-/// error the stream ends.
-pub fn pieces(db: Db, scope: Scope, format: Format) -> impl Stream<Item = AppResult<Piece>> {
+/// The export of `scope` through `renderer`, piece by piece, one database page at a time.
+/// After an error the stream ends.
+pub fn pieces(db: Db, scope: Scope, renderer: Renderer) -> impl Stream<Item = AppResult<Piece>> {
     let state = State {
         db,
         scope,
-        renderer: Renderer::new(format),
+        renderer,
         stage: Stage::Start,
     };
     futures_util::stream::unfold(state, |mut st| async move {

@@ -1,6 +1,6 @@
 //! Sign-in, sign-out and the signed-in user.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,7 +9,7 @@ use super::input::ApiJson;
 use crate::api::User;
 use crate::auth::{CurrentUser, password};
 use crate::db::{new_id, users};
-use crate::domain::user::{EMAIL_MAX_CHARS, Email, PASSWORD_MAX_CHARS};
+use crate::domain::user::{EMAIL_MAX_CHARS, Email, Locale, PASSWORD_MAX_CHARS};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::usecase::{self, accounts};
@@ -171,8 +171,10 @@ pub async fn refresh(state: web::Data<AppState>, me: CurrentUser) -> AppResult<H
     }))
 }
 
-/// Signs out: the token and every token refreshed from the same sign-in are revoked at once,
-/// everywhere (the user's other sign-ins are not).
+/// Signs out: the token is revoked at once, everywhere.
+///
+/// Every token refreshed from the same sign-in is revoked with it; the user's other sign-ins
+/// are not.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::Problem)))]
 #[post("/auth/logout")]
@@ -192,4 +194,31 @@ pub async fn logout(state: web::Data<AppState>, me: CurrentUser) -> AppResult<Ht
 #[get("/me")]
 pub async fn current_user(me: CurrentUser) -> web::Json<User> {
     web::Json(User::from(&me.user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// `fr` or `en`.
+    pub locale: Locale,
+}
+
+/// The signed-in user changes their own settings (their language).
+#[utoipa::path(patch, path = "/api/me", tag = "accounts", security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, body = User),
+        (status = 400, body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem)))]
+#[patch("/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<UpdateMeRequest>,
+) -> AppResult<web::Json<User>> {
+    let done = usecase::run(&state.db, move |conn| {
+        accounts::set_locale(conn, &me.user, body.locale)
+    })
+    .await?;
+    Ok(web::Json(User::from(&done.value)))
 }

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::usecase::votes as decisions;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionQuery {
     pub board_id: Option<String>,

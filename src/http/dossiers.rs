@@ -62,6 +62,7 @@ pub struct PatchDossierRequest {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub board_id: Option<String>,

@@ -14,13 +14,15 @@ use crate::auth::CurrentUser;
 use crate::domain::ValidationError;
 use crate::domain::report::ActivityReport;
 use crate::error::{AppError, AppResult};
-use crate::export::Format;
+use crate::export::csv::Dialect;
 use crate::export::pdf;
 use crate::export::stream::pieces;
+use crate::export::{Format, Renderer};
 use crate::state::AppState;
 use crate::usecase::{self, exports};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` (default), `json` or `fhir`.
@@ -30,6 +32,9 @@ pub struct ExportQuery {
     pub from: Option<String>,
     /// A day (inclusive) or an RFC 3339 time (exclusive).
     pub to: Option<String>,
+    /// CSV only: `rfc4180` (default) or `excel-fr` (`;`, a byte-order mark, decimal comma:
+    /// what French Excel opens in columns).
+    pub dialect: Option<String>,
 }
 
 /// Decisions as CSV, JSON or a FHIR R4 Bundle, streamed (the board's coordinators and admins).
@@ -53,6 +58,15 @@ pub async fn export_decisions(
         Some(f) => f
             .parse()
             .map_err(|e: String| ValidationError::new("format", e))?,
+    };
+    let dialect: Dialect = match (query.dialect.as_deref(), format) {
+        (None, _) => Dialect::Rfc4180,
+        (Some(d), Format::Csv) => d
+            .parse()
+            .map_err(|e: String| ValidationError::new("dialect", e))?,
+        (Some(_), _) => {
+            return Err(AppError::invalid("dialect", "applies to format=csv only"));
+        }
     };
     let filter = DecisionQuery {
         board_id: query.board_id,
@@ -85,8 +99,12 @@ pub async fn export_decisions(
         ))
         .insert_header(("Cache-Control", "no-store"))
         .streaming(
-            pieces(state.db.clone(), scope, format)
-                .map(|piece| piece.map(|p| Bytes::from(p.bytes))),
+            pieces(
+                state.db.clone(),
+                scope,
+                Renderer::new(format).dialect(dialect),
+            )
+            .map(|piece| piece.map(|p| Bytes::from(p.bytes))),
         ))
 }
 
@@ -127,6 +145,7 @@ pub async fn decision_pdf(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityQuery {
     pub board_id: Option<String>,

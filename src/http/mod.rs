@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(auth::login)
                 .service(auth::logout)
                 .service(auth::refresh)
+                .service(auth::update_me)
                 .service(auth::current_user)
                 .service(users::create_user)
                 .service(users::list_users)

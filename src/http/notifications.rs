@@ -51,6 +51,7 @@ impl From<NotificationRow> for Notification {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// `true`: unread only; `false`: read only; absent: all.
@@ -223,6 +224,7 @@ pub async fn events(state: web::Data<AppState>, token: Bearer) -> AppResult<Http
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// `pending` (default) or `failed`.

@@ -22,6 +22,7 @@ use super::{
         auth::login,
         auth::logout,
         auth::refresh,
+        auth::update_me,
         auth::current_user,
         users::create_user,
         users::list_users,

@@ -41,6 +41,7 @@ pub struct AgendaRequest {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Only events with a greater `seq` (default 0: from the start).

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::audit::{self, Audit};
 use crate::db::users::{self, UserPatch, UserRow};
 use crate::domain::access;
-use crate::domain::user::{NewUser, Role};
+use crate::domain::user::{Locale, NewUser, Role};
 use crate::error::{AppError, AppResult};
 
 /// Administrators only (403 for anyone else).
@@ -179,4 +179,16 @@ pub fn sign_out(conn: &mut DbConn, user: &UserRow, token_id: &str) -> AppResult<
             .map(|token_id| Event::TokenRevoked { token_id })
             .collect(),
     ))
+}
+
+/// Sets the caller's language (audited); the account as it now is.
+pub fn set_locale(conn: &mut DbConn, user: &UserRow, locale: Locale) -> AppResult<Done<UserRow>> {
+    users::set_locale(conn, &user.id, locale)?;
+    audit::record(
+        conn,
+        Audit::new(&user.id, "user.locale", "user", &user.id)
+            .with_detail(json!({ "locale": locale.as_str() })),
+    )?;
+    let row = users::by_id(conn, &user.id)?.ok_or_else(|| AppError::not_found("user"))?;
+    Ok(Done::quiet(row))
 }

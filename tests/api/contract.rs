@@ -1,6 +1,9 @@
 //! The public contract changes only by additions: the OpenAPI document as it was before the
 //! use-case redesign (issue 12) is contained in today's, path by path and schema by schema.
-//! New properties, schemas and endpoints are allowed; nothing removed or changed.
+//! New properties, schemas and endpoints are allowed; nothing removed or changed. One
+//! correction was made to the stored document (issue 15): the query-string parameters it
+//! declared `in: path` (utoipa's default, wrong: no path names them, and so "required") are
+//! there now as today's document declares them: `in: query`, optional.
 
 use serde_json::Value;
 

@@ -18,10 +18,11 @@ on_both!(
 );
 
 /// Awkward text: commas, quotes, a line break, and a leading `=` that a spreadsheet would run.
-const AWKWARD: &str = "=1+1 is text, not a formula; \"quoted\", with a comma\nand a second line";
+pub const AWKWARD: &str =
+    "=1+1 is text, not a formula; \"quoted\", with a comma\nand a second line";
 
 /// A meeting with two decisions: one decided (with awkward text), one without quorum.
-async fn decisions(app: &TestApp) -> (Meeting, Vec<Value>) {
+pub async fn decisions(app: &TestApp) -> (Meeting, Vec<Value>) {
     let m = meeting(app, three_of_three()).await;
     let second = submitted_dossier(app, &m.referrer, &m.board).await;
     schedule(app, &m.chair, &m.session, &second).await;
@@ -53,7 +54,7 @@ async fn decisions(app: &TestApp) -> (Meeting, Vec<Value>) {
     (m, vec![first, no_quorum])
 }
 
-async fn download(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+pub async fn download(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>) {
     let res = app
         .client
         .get(format!("{}{path}", app.url))

@@ -58,6 +58,28 @@ async fn openapi_lists_every_endpoint(backend: Backend) {
             "{method} {path} missing from the OpenAPI document"
         );
     }
+    // A parameter is `in: path` only where the path names it; query strings are `in: query`.
+    let mut wrong = Vec::new();
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                if (p["in"] == "path") != in_path {
+                    wrong.push(format!("{method} {path} {name} in {}", p["in"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "misplaced parameters: {wrong:#?}");
+    let activity = &paths["/api/reports/activity"]["get"]["parameters"];
+    assert!(
+        activity
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "year" && p["in"] == "query")
+    );
     let user = &doc["components"]["schemas"]["User"]["properties"];
     assert!(user.get("password_hash").is_none());
     assert_ne!(doc["components"]["securitySchemes"]["bearer"], Value::Null);
