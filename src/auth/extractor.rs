@@ -45,6 +45,11 @@ impl Verified {
         Ok(Verified { claims })
     }
 
+    /// The token's own id (`jti`).
+    pub fn token_id(&self) -> &str {
+        &self.claims.jti
+    }
+
     /// When the token expires (seconds since the epoch).
     pub fn expires_at(&self) -> i64 {
         self.claims.exp

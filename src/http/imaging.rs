@@ -87,11 +87,20 @@ pub async fn get_frame(
     let query: FrameQuery = parse_query(req.query_string())?;
     let request = FrameRequest::parse(query.wc, query.ww, query.preset.as_deref(), query.size)?;
     let id = path_id(&id, "attachment")?;
-    let source = token
-        .read_as(&state, move |conn, me| {
-            usecase::imaging::frame_source(conn, &me.user, &id)
-        })
-        .await?;
+    // The use case's answer is remembered a second for this token (`Imaging::granted`).
+    let source = match state.imaging.granted(token.token_id(), &id) {
+        Some(source) => source,
+        None => {
+            let token_id = token.token_id().to_string();
+            let source = token
+                .read_as(&state, move |conn, me| {
+                    usecase::imaging::frame_source(conn, &me.user, &id)
+                })
+                .await?;
+            state.imaging.grant(&token_id, &source);
+            source
+        }
+    };
     // Anything that is not a UID or a frame number names nothing.
     let series_uid =
         imaging::uid("series_uid", &series_uid).map_err(|_| AppError::not_found("series"))?;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
@@ -94,6 +95,56 @@ impl<V: Clone> Lru<V> {
                 inner.used -= size;
             }
         }
+    }
+}
+
+/// The answers of an access check remembered for a moment, by token and object: a viewer asks
+/// for many frames of one attachment in a burst, and each would otherwise cost a database read.
+/// An answer is kept `ttl` at most (browsers keep the frames themselves for a day).
+pub struct Grants<V> {
+    ttl: Duration,
+    entries: Mutex<HashMap<(String, String), (V, Instant)>>,
+}
+
+/// How many answers are kept before the expired ones are swept.
+const GRANTS_SWEEP: usize = 4096;
+
+impl<V: Clone> Grants<V> {
+    pub fn new(ttl: Duration) -> Grants<V> {
+        Grants {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (V, Instant)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, token_id: &str, object: &str) -> Option<V> {
+        let entries = self.lock();
+        let (value, at) = entries.get(&(token_id.to_string(), object.to_string()))?;
+        (at.elapsed() < self.ttl).then(|| value.clone())
+    }
+
+    pub fn put(&self, token_id: &str, object: &str, value: V) {
+        let mut entries = self.lock();
+        if entries.len() >= GRANTS_SWEEP {
+            let ttl = self.ttl;
+            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+            if entries.len() >= GRANTS_SWEEP {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            (token_id.to_string(), object.to_string()),
+            (value, Instant::now()),
+        );
+    }
+
+    /// Forgets every answer about `object` (it was deleted).
+    pub fn forget(&self, object: &str) {
+        self.lock().retain(|(_, o), _| o != object);
     }
 }
 

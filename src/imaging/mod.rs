@@ -21,7 +21,11 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::imaging::FrameRequest;
 use crate::storage::{Storage, derived_prefix};
-use cache::{Flights, Lru};
+use cache::{Flights, Grants, Lru};
+
+/// How long a token's access to an attachment's frames is remembered without asking the
+/// database again: one scroll through a series.
+const GRANT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 pub use index::SeriesIndex;
 
 /// Bumped when rendering changes what a frame looks like: every ETag changes with it.
@@ -101,6 +105,7 @@ pub struct Imaging {
     instances: Lru<Arc<Vec<u8>>>,
     index_flights: Flights<Arc<SeriesIndex>>,
     frame_flights: Flights<Bytes>,
+    grants: Grants<Source>,
 }
 
 /// The key of an object's series index.
@@ -139,6 +144,7 @@ impl Imaging {
             instances: Lru::new(settings.memory_instances_bytes),
             index_flights: Flights::default(),
             frame_flights: Flights::default(),
+            grants: Grants::new(GRANT_TTL),
         }
     }
 
@@ -320,5 +326,17 @@ impl Imaging {
     pub fn forget(&self, attachment_id: &str) {
         self.indexes.remove(attachment_id);
         self.instances.remove_prefix(&format!("{attachment_id}#"));
+        self.grants.forget(attachment_id);
+    }
+
+    /// The attachment a token was lately allowed to read frames of (at most `GRANT_TTL` ago).
+    pub fn granted(&self, token_id: &str, attachment_id: &str) -> Option<Source> {
+        self.grants.get(token_id, attachment_id)
+    }
+
+    /// Remembers that a token may read an attachment's frames (the use case said so).
+    pub fn grant(&self, token_id: &str, source: &Source) {
+        self.grants
+            .put(token_id, &source.attachment_id, source.clone());
     }
 }

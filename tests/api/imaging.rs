@@ -11,7 +11,7 @@ use crate::dicom_series::{
     self as series, BAND, COLUMNS, EXPLICIT_LE, IMPLICIT_LE, ROWS, SLICES, Spec, bright_band,
     png_grey, row_means, shuffled_zip, transcode,
 };
-use crate::helpers::{Api, Backend, Options};
+use crate::helpers::{Api, Backend, Options, PASSWORD};
 use crate::{on_all_stores, on_both};
 
 on_both!(
@@ -422,6 +422,16 @@ async fn etags_errors_access_and_the_cache_going_with_the_attachment(
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 401);
+    // The access check of a burst of frames is remembered a second for the token, no more: a
+    // token signed out reads no frame after that second.
+    let second = f.app.login(&f.member.email, PASSWORD).await;
+    assert_eq!(frame(&f, &second, &path).await.status().as_u16(), 200);
+    f.app
+        .post_empty("/api/auth/logout", Some(&second))
+        .await
+        .expect(204);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(frame(&f, &second, &path).await.status().as_u16(), 401);
     // The index and rendered frames are stored beside the object, and go with it.
     assert!(
         !files_with(&root, ".derived/frames/").is_empty(),
