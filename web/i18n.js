@@ -2,13 +2,25 @@
 // second. `t(key, vars)` picks the language of the page (`consilium.lang` in localStorage,
 // else French) and fills `{name}` placeholders. A key missing in English falls back to French;
 // a key missing everywhere shows as itself, so that a typo is visible rather than blank.
-// The catalogues are `i18n/fr.js` and `i18n/en.js`: the imaging viewer's, the meetings' and
-// the inbox's strings; the older pages still carry their own English words.
+// The catalogues are `i18n/fr.js` and `i18n/en.js` (the imaging viewer, meetings, the inbox)
+// and `i18n/<area>.<lang>.js` for the sign-in and session, dossiers, room and other pages.
 
 import fr from './i18n/fr.js';
 import en from './i18n/en.js';
+import authFr from './i18n/auth.fr.js';
+import authEn from './i18n/auth.en.js';
+import dossiersFr from './i18n/dossiers.fr.js';
+import dossiersEn from './i18n/dossiers.en.js';
+import roomFr from './i18n/room.fr.js';
+import roomEn from './i18n/room.en.js';
+import pagesFr from './i18n/pages.fr.js';
+import pagesEn from './i18n/pages.en.js';
 
-const MESSAGES = { fr, en };
+// One catalogue per language, from one file per area of the pages (a key is defined once).
+const MESSAGES = {
+  fr: { ...fr, ...authFr, ...dossiersFr, ...roomFr, ...pagesFr },
+  en: { ...en, ...authEn, ...dossiersEn, ...roomEn, ...pagesEn },
+};
 
 const LANG_KEY = 'consilium.lang';
 

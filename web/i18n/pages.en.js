@@ -1,0 +1,3 @@
+// The pages pages' words in English (merged by ../i18n.js; keys prefixed 'pages.' where new).
+export default {
+};
