@@ -13,6 +13,8 @@ import { startKeepAlive } from './keepalive.js';
 import { t } from './i18n.js';
 import { roomPage } from './pages/room.js';
 import { decisionsPage } from './pages/decisions.js';
+import { queuePage } from './pages/queue.js';
+import { reportsPage } from './pages/reports.js';
 
 const routes = [
   [/^\/login$/, loginPage, 'Sign in', false],
@@ -24,6 +26,8 @@ const routes = [
   [/^\/sessions\/([0-9a-f-]+)$/, sessionPage, 'Session', true],
   [/^\/sessions\/([0-9a-f-]+)\/live$/, roomPage, 'Live room', true],
   [/^\/decisions$/, decisionsPage, 'Decisions', true],
+  [/^\/queue$/, queuePage, 'Queue', true],
+  [/^\/reports$/, reportsPage, 'Reports', true],
   [/^\/notifications$/, notificationsPage, 'Notifications', true],
   [/^\/preferences$/, preferencesPage, 'Preferences', true],
 ];
