@@ -75,6 +75,9 @@ pub struct Board {
     pub name: String,
     pub description: String,
     pub quorum: QuorumRule,
+    /// Whether a referrer who is not on the board reads the named ballots of decisions on
+    /// their dossiers (API.md section 16).
+    pub show_ballots_to_referrer: bool,
     pub created_at: DateTime<Utc>,
     /// What the caller may do with this board.
     pub can: BoardCan,
@@ -87,6 +90,7 @@ impl Board {
             name: b.name.clone(),
             description: b.description.clone(),
             quorum: b.quorum(),
+            show_ballots_to_referrer: b.show_ballots_to_referrer,
             created_at: utc(b.created_at),
             can,
         }
@@ -198,7 +202,8 @@ impl From<DossierView> for Dossier {
             decision: rec
                 .decision
                 .as_ref()
-                .and_then(|d| Decision::try_from(d).ok()),
+                .and_then(|d| Decision::try_from(d).ok())
+                .map(|d| d.for_reader(view.named_ballots)),
             created_at: utc(r.created_at),
             submitted_at: r.submitted_at.map(utc),
             can: view.can,
@@ -343,49 +348,21 @@ pub struct Decision {
     pub key_images: Vec<KeyImage>,
 }
 
+impl Decision {
+    /// The record as a reader who may not see named ballots gets it (API.md section 16):
+    /// `ballots` empty, everything else intact (the hash verifies only with the full record).
+    pub fn for_reader(mut self, named_ballots: bool) -> Decision {
+        if !named_ballots {
+            self.ballots.clear();
+        }
+        self
+    }
+}
+
 impl TryFrom<&DecisionRow> for Decision {
     type Error = serde_json::Error;
 
     fn try_from(row: &DecisionRow) -> Result<Self, Self::Error> {
         serde_json::from_str(&row.body)
-    }
-}
-
-/// A window in rescaled units.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq)]
-pub struct WindowLevel {
-    pub center: f64,
-    pub width: f64,
-}
-
-/// A series of a DICOM attachment (API.md section 11).
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct Series {
-    pub series_uid: String,
-    pub study_uid: String,
-    pub modality: Option<String>,
-    pub series_description: Option<String>,
-    /// Every frame of every instance of the series.
-    pub frames: u32,
-    pub rows: u32,
-    pub columns: u32,
-    /// The file's own window, if it has one.
-    pub window: Option<WindowLevel>,
-}
-
-impl From<&crate::imaging::index::IndexedSeries> for Series {
-    fn from(s: &crate::imaging::index::IndexedSeries) -> Self {
-        Series {
-            series_uid: s.series_uid.clone(),
-            study_uid: s.study_uid.clone(),
-            modality: s.modality.clone(),
-            series_description: s.series_description.clone(),
-            frames: u32::try_from(s.frames.len()).unwrap_or(u32::MAX),
-            rows: s.rows,
-            columns: s.columns,
-            window: s
-                .window
-                .map(|(center, width)| WindowLevel { center, width }),
-        }
     }
 }

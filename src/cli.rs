@@ -53,6 +53,23 @@ pub enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// A board's yearly activity report, as JSON or as the PDF document a CRAtb files.
+    Report {
+        /// The board's id.
+        #[arg(long)]
+        board: String,
+        /// The calendar year (default: the current one).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, value_parser = ["json", "pdf"], default_value = "json")]
+        format: String,
+        /// The language of the document.
+        #[arg(long, value_parser = ["fr", "en"], default_value = "fr")]
+        locale: String,
+        /// Write here (atomically) instead of to stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 fn parse_format(s: &str) -> Result<crate::export::Format, String> {
@@ -175,6 +192,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = open_database(&config).await?;
             crate::export::cli::run(&db, format, board, from, to, out).await
+        }
+        Command::Report {
+            board,
+            year,
+            format,
+            locale,
+            out,
+        } => {
+            let db = open_database(&config).await?;
+            let args = crate::export::report_cli::ReportArgs {
+                board,
+                year,
+                pdf: format == "pdf",
+                lang: crate::export::record_text::Lang::of_locale(&locale),
+                out,
+            };
+            crate::export::report_cli::run(&db, config.timezone, args).await
         }
         Command::Demo => {
             let db = open_database(&config).await?;

@@ -16,12 +16,8 @@ pub enum Note {
         seq: i64,
         event: Option<Committed>,
     },
-    /// Someone cast a ballot; the count when it was committed here.
-    Tally {
-        session_id: String,
-        vote_id: String,
-        cast: Option<i64>,
-    },
+    /// Someone cast a ballot (each room reads where the vote stands).
+    Tally { session_id: String, vote_id: String },
     /// Someone joined or left.
     Presence { session_id: String },
     /// What the presenter shows (ephemeral: the note carries the relayed `view` itself, a few
@@ -84,7 +80,6 @@ impl Note {
             ("t", Some(vote)) => Some(Note::Tally {
                 session_id: first,
                 vote_id: vote.to_string(),
-                cast: None,
             }),
             ("p", None) => Some(Note::Presence { session_id: first }),
             ("v", Some(rest)) => {

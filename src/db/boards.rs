@@ -7,7 +7,7 @@ use super::schema::{board_members, boards, users};
 use super::users::UserRow;
 use super::{DbConn, new_id, now};
 use crate::domain::access::BoardRelation;
-use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
+use crate::domain::board::{BoardPatch, BoardRole, NewBoard, QuorumRule};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -20,6 +20,7 @@ pub struct BoardRow {
     pub min_specialties: i32,
     pub required_specialties: String,
     pub created_at: NaiveDateTime,
+    pub show_ballots_to_referrer: bool,
 }
 
 impl BoardRow {
@@ -46,9 +47,31 @@ pub fn insert(conn: &mut DbConn, board: &NewBoard) -> AppResult<BoardRow> {
                 .eq(serde_json::to_string(&board.quorum.required_specialties)
                     .map_err(AppError::internal)?),
             boards::created_at.eq(now()),
+            boards::show_ballots_to_referrer.eq(board.show_ballots_to_referrer),
         ))
         .execute(conn)?;
     get(conn, &id)
+}
+
+/// Applies a validated change to a board.
+pub fn update(conn: &mut DbConn, id: &str, patch: &BoardPatch) -> AppResult<BoardRow> {
+    let current = get(conn, id)?;
+    let quorum = patch.quorum.clone().unwrap_or_else(|| current.quorum());
+    diesel::update(boards::table.find(id))
+        .set((
+            boards::name.eq(patch.name.as_deref().unwrap_or(&current.name)),
+            boards::description.eq(patch.description.as_deref().unwrap_or(&current.description)),
+            boards::min_voters.eq(quorum.min_voters as i32),
+            boards::min_specialties.eq(quorum.min_specialties as i32),
+            boards::required_specialties
+                .eq(serde_json::to_string(&quorum.required_specialties)
+                    .map_err(AppError::internal)?),
+            boards::show_ballots_to_referrer.eq(patch
+                .show_ballots_to_referrer
+                .unwrap_or(current.show_ballots_to_referrer)),
+        ))
+        .execute(conn)?;
+    get(conn, id)
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<BoardRow>> {

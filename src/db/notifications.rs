@@ -219,11 +219,12 @@ pub fn mail_counts(conn: &mut DbConn) -> AppResult<MailCounts> {
 }
 
 /// The e-mail address of an enabled account.
-pub fn address_of(conn: &mut DbConn, user_id: &str) -> AppResult<Option<String>> {
+/// An enabled user's address and language (`locale`).
+pub fn address_of(conn: &mut DbConn, user_id: &str) -> AppResult<Option<(String, String)>> {
     Ok(users::table
         .find(user_id)
         .filter(users::disabled.eq(false))
-        .select(users::email)
+        .select((users::email, users::locale))
         .first(conn)
         .optional()?)
 }

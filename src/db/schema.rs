@@ -39,6 +39,7 @@ diesel::table! {
         min_specialties -> Integer,
         required_specialties -> Text,
         created_at -> Timestamp,
+        show_ballots_to_referrer -> Bool,
     }
 }
 

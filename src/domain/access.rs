@@ -49,6 +49,19 @@ impl DossierRelation {
         self.board_role == Some(BoardRole::Coordinator)
     }
 
+    /// Whether the caller reads the named ballots of the dossier's decisions (API.md section
+    /// 16): the board's people and administrators always; a referrer who is not on the board
+    /// only where the board shows them (`show_ballots_to_referrer`), which is read only when
+    /// `needs_board_setting`.
+    pub fn sees_named_ballots(&self, board_shows_to_referrer: bool) -> bool {
+        self.is_admin || self.board_role.is_some() || (self.is_referrer && board_shows_to_referrer)
+    }
+
+    /// Whether `sees_named_ballots` depends on the board's setting.
+    pub fn needs_board_setting(&self) -> bool {
+        !self.is_admin && self.board_role.is_none()
+    }
+
     pub fn check(&self, action: DossierAction) -> Result<(), Denied> {
         if !self.can_view() {
             return Err(Denied::Hidden);
@@ -149,6 +162,24 @@ mod tests {
             board_role,
             is_admin,
         }
+    }
+
+    #[test]
+    fn named_ballots_reach_referrers_only_where_the_board_allows() {
+        let referrer = rel(true, None, false);
+        assert!(!referrer.sees_named_ballots(false));
+        assert!(referrer.sees_named_ballots(true));
+        assert!(referrer.needs_board_setting());
+        // A referrer who is also on the board reads them as a member.
+        for who in [
+            rel(true, Some(BoardRole::Member), false),
+            rel(false, Some(BoardRole::Coordinator), false),
+            rel(false, None, true),
+        ] {
+            assert!(who.sees_named_ballots(false), "{who:?}");
+            assert!(!who.needs_board_setting());
+        }
+        assert!(!rel(false, None, false).sees_named_ballots(true));
     }
 
     #[test]

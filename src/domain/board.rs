@@ -100,6 +100,48 @@ pub struct NewBoard {
     pub name: String,
     pub description: String,
     pub quorum: QuorumRule,
+    pub show_ballots_to_referrer: bool,
+}
+
+/// A validated change to a board (`PATCH /api/boards/{id}`): what is `None` stays.
+#[derive(Debug, Default)]
+pub struct BoardPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub quorum: Option<QuorumRule>,
+    pub show_ballots_to_referrer: Option<bool>,
+}
+
+impl BoardPatch {
+    /// Checks each given field as `NewBoard::parse` does; the quorum comes already parsed.
+    pub fn parse(
+        name: Option<&str>,
+        description: Option<&str>,
+        quorum: Option<QuorumRule>,
+        show_ballots_to_referrer: Option<bool>,
+    ) -> Result<BoardPatch, ValidationError> {
+        let patch = BoardPatch {
+            name: name
+                .map(|n| text::line("name", n, BOARD_NAME_MAX_CHARS))
+                .transpose()?,
+            description: description
+                .map(|d| text::paragraph("description", d, BOARD_DESCRIPTION_MAX_CHARS))
+                .transpose()?,
+            quorum,
+            show_ballots_to_referrer,
+        };
+        if patch.is_empty() {
+            return Err(ValidationError::new("body", "nothing to change"));
+        }
+        Ok(patch)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.description.is_none()
+            && self.quorum.is_none()
+            && self.show_ballots_to_referrer.is_none()
+    }
 }
 
 impl NewBoard {
@@ -124,6 +166,7 @@ impl NewBoard {
                 BOARD_DESCRIPTION_MAX_CHARS,
             )?,
             quorum,
+            show_ballots_to_referrer: false,
         })
     }
 }

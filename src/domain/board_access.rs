@@ -11,6 +11,8 @@ use super::board::BoardRole;
 pub struct BoardCan {
     /// Add, change or remove members: administrators and the board's coordinators.
     pub manage_members: bool,
+    /// Change the name, description, quorum and ballot visibility: the same people.
+    pub edit: bool,
     /// Plan sessions, build agendas, chair: the board's coordinators.
     pub plan_sessions: bool,
     /// Export decisions and read the activity report: coordinators and administrators.
@@ -40,6 +42,17 @@ impl BoardRelation {
         }
     }
 
+    /// Change the board itself (`PATCH /api/boards/{id}`): admins and the board's coordinators.
+    pub fn check_edit(&self) -> Result<(), Denied> {
+        if self.is_admin || self.is_coordinator() {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden(
+                "only an administrator or a coordinator of the board may change it",
+            ))
+        }
+    }
+
     /// Plan sessions, build agendas, chair: the board's coordinators.
     pub fn check_coordinate(&self) -> Result<(), Denied> {
         if self.is_coordinator() {
@@ -63,6 +76,7 @@ impl BoardRelation {
     pub fn can(&self) -> BoardCan {
         BoardCan {
             manage_members: self.check_manage_members().is_ok(),
+            edit: self.check_edit().is_ok(),
             plan_sessions: self.check_coordinate().is_ok(),
             export: self.check_export().is_ok(),
         }
@@ -174,6 +188,7 @@ mod tests {
             coordinator.can(),
             BoardCan {
                 manage_members: true,
+                edit: true,
                 plan_sessions: true,
                 export: true
             }
@@ -183,6 +198,7 @@ mod tests {
             admin.can(),
             BoardCan {
                 manage_members: true,
+                edit: true,
                 plan_sessions: false,
                 export: true
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::board::QuorumRule;
 use super::dossier::{DossierStatus, Transition, TransitionError};
-use super::quorum::{self, Outcome, QuorumResult};
+use super::quorum::{self, Outcome, QuorumNow, QuorumResult};
 
 /// One ballot as cast, with what the rule needs of its voter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,27 @@ impl Verdict {
     /// Whether the dossier leaves the session's agenda to be presented again.
     pub fn requeued(&self) -> bool {
         self.dossier_status == DossierStatus::Submitted
+    }
+}
+
+/// Where an open vote stands (API.md section 16, `tally`): who has voted (not for what) and the
+/// quorum as if the vote closed now, with the same member filter as `close_vote`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Standing {
+    /// The voters whose ballots would count, in the order given.
+    pub voters: Vec<String>,
+    pub quorum: QuorumNow,
+}
+
+pub fn standing(rule: &QuorumRule, members: &[&str], ballots: &[CastBallot<'_>]) -> Standing {
+    let counted: Vec<&CastBallot<'_>> = ballots
+        .iter()
+        .filter(|b| members.contains(&b.voter_id))
+        .collect();
+    let specialties: Vec<Option<&str>> = counted.iter().map(|b| b.specialty).collect();
+    Standing {
+        voters: counted.iter().map(|b| b.voter_id.to_string()).collect(),
+        quorum: rule.as_if_closed_now(&specialties),
     }
 }
 
@@ -79,6 +100,28 @@ mod tests {
             min_specialties,
             required_specialties: required.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn the_standing_counts_members_only_and_never_says_what_they_chose() {
+        let ballots = [
+            CastBallot {
+                voter_id: "u1",
+                specialty: Some("Neurology"),
+                option: "escalate",
+            },
+            CastBallot {
+                voter_id: "gone",
+                specialty: Some("Neuroradiology"),
+                option: "continue",
+            },
+        ];
+        let standing = standing(&rule(2, 1, &["Neuroradiology"]), &["u1", "u2"], &ballots);
+        assert_eq!(standing.voters, vec!["u1".to_string()]);
+        assert!(!standing.quorum.met);
+        assert_eq!(standing.quorum.missing_specialties, vec!["Neuroradiology"]);
+        let text = serde_json::to_string(&standing).unwrap();
+        assert!(!text.contains("escalate") && !text.contains("continue"));
     }
 
     fn options() -> Vec<String> {

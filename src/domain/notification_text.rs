@@ -24,6 +24,13 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// A user's `locale` (`fr` unless it is `en`).
+    pub fn of_locale(locale: &str) -> Lang {
+        if locale == "en" { Lang::En } else { Lang::Fr }
+    }
+}
+
 const MONTHS_FR: [&str; 12] = [
     "janvier",
     "février",
@@ -111,46 +118,41 @@ pub fn subject(kind: NotificationKind, facts: &Facts, zone: Tz, lang: Lang) -> S
     }
 }
 
-/// The text of a mail carrying notifications: each subject with its link, in French then in
-/// English.
-pub fn mail_body(items: &[(NotificationKind, Facts, String)], zone: Tz) -> String {
-    let mut out = String::new();
-    for (lang, hello, open, footer) in [
-        (
-            Lang::Fr,
+/// The text of a mail carrying notifications, in the recipient's language: each subject with
+/// its link.
+pub fn mail_body(items: &[(NotificationKind, Facts, String)], zone: Tz, lang: Lang) -> String {
+    let (hello, open, footer) = match lang {
+        Lang::Fr => (
             "Bonjour,",
             "Ouvrir dans Consilium",
             "Ce message ne contient aucune donnée de santé : consultez le dossier dans Consilium.",
         ),
-        (
-            Lang::En,
+        Lang::En => (
             "Hello,",
             "Open in Consilium",
             "This message holds no health data: read the dossier in Consilium.",
         ),
-    ] {
-        out.push_str(hello);
-        out.push_str("\n\n");
-        for (kind, facts, link) in items {
-            out.push_str(&format!(
-                "- {}\n  {open} : {link}\n",
-                subject(*kind, facts, zone, lang)
-            ));
-        }
-        out.push('\n');
-        out.push_str(footer);
-        out.push_str("\n\n");
-        if lang == Lang::Fr {
-            out.push_str("----\n\n");
-        }
+    };
+    let mut out = format!("{hello}\n\n");
+    for (kind, facts, link) in items {
+        let sep = if lang == Lang::Fr { " " } else { "" };
+        out.push_str(&format!(
+            "- {}\n  {open}{sep}: {link}\n",
+            subject(*kind, facts, zone, lang)
+        ));
     }
-    out.push_str("Consilium\n");
+    out.push_str(&format!("\n{footer}\n\nConsilium\n"));
     out
 }
 
 /// The subject of a daily digest of `n` notifications.
-pub fn digest_subject(n: usize) -> String {
-    format!("Consilium : {n} notification(s) du jour / today's notifications")
+pub fn digest_subject(n: usize, lang: Lang) -> String {
+    match (lang, n) {
+        (Lang::Fr, 1) => "Consilium : 1 notification du jour".to_string(),
+        (Lang::Fr, n) => format!("Consilium : {n} notifications du jour"),
+        (Lang::En, 1) => "Consilium: 1 notification today".to_string(),
+        (Lang::En, n) => format!("Consilium: {n} notifications today"),
+    }
 }
 
 #[cfg(test)]
@@ -196,18 +198,27 @@ mod tests {
     }
 
     #[test]
-    fn a_mail_body_is_french_then_english() {
-        let body = mail_body(
-            &[(
-                NotificationKind::SessionCancelled,
-                facts(),
-                "http://x/#/sessions/1".into(),
-            )],
-            paris(),
+    fn a_mail_body_speaks_the_recipients_language() {
+        let items = [(
+            NotificationKind::SessionCancelled,
+            facts(),
+            "http://x/#/sessions/1".to_string(),
+        )];
+        let fr = mail_body(&items, paris(), Lang::Fr);
+        assert!(fr.contains("annulée") && fr.starts_with("Bonjour"));
+        assert!(!fr.contains("cancelled"));
+        let en = mail_body(&items, paris(), Lang::En);
+        assert!(en.contains("cancelled") && !en.contains("annulée"));
+        assert_eq!(en.matches("http://x/#/sessions/1").count(), 1);
+        assert_eq!(Lang::of_locale("en"), Lang::En);
+        assert_eq!(Lang::of_locale("xx"), Lang::Fr);
+        assert_eq!(
+            digest_subject(1, Lang::Fr),
+            "Consilium : 1 notification du jour"
         );
-        let fr = body.find("annulée").unwrap();
-        let en = body.find("cancelled").unwrap();
-        assert!(fr < en);
-        assert_eq!(body.matches("http://x/#/sessions/1").count(), 2);
+        assert_eq!(
+            digest_subject(3, Lang::En),
+            "Consilium: 3 notifications today"
+        );
     }
 }

@@ -47,9 +47,53 @@ impl QuorumRule {
         }
     }
 
+    /// The rule applied to the ballots cast so far, saying what is still missing.
+    pub fn as_if_closed_now(&self, voter_specialties: &[Option<&str>]) -> QuorumNow {
+        let result = self.evaluate(voter_specialties);
+        let present: Vec<String> = result
+            .specialties
+            .iter()
+            .map(|s| specialty_key(s))
+            .collect();
+        let missing_specialties = self
+            .required_specialties
+            .iter()
+            .filter(|r| !present.contains(&specialty_key(r)))
+            .cloned()
+            .collect();
+        QuorumNow {
+            met: result.met,
+            voters: result.voters,
+            missing_voters: self.min_voters.saturating_sub(result.voters),
+            missing_specialty_count: self
+                .min_specialties
+                .saturating_sub(u32::try_from(result.specialties.len()).unwrap_or(u32::MAX)),
+            specialties: result.specialties,
+            missing_specialties,
+            rule: self.clone(),
+        }
+    }
+
     pub fn is_met(&self, voter_specialties: &[Option<&str>]) -> bool {
         self.evaluate(voter_specialties).met
     }
+}
+
+/// The quorum of an open vote as if it closed now (API.md section 16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct QuorumNow {
+    pub met: bool,
+    /// How many (counted) voters have voted.
+    pub voters: u32,
+    /// The distinct specialties among them, sorted.
+    pub specialties: Vec<String>,
+    /// The rule's required specialties no voter has yet, as the rule spells them.
+    pub missing_specialties: Vec<String>,
+    /// How many more voters the rule needs (0 when enough have voted).
+    pub missing_voters: u32,
+    /// How many more distinct specialties the rule needs.
+    pub missing_specialty_count: u32,
+    pub rule: QuorumRule,
 }
 
 /// How a vote ended.
@@ -160,6 +204,26 @@ mod tests {
         ]);
         assert!(!res.met, "microbiology is missing");
         assert_eq!(res.voters, 4);
+    }
+
+    #[test]
+    fn the_quorum_now_names_what_is_missing() {
+        let r = rule(3, 2, &["Neuroradiology", "Neurology"]);
+        let now = r.as_if_closed_now(&[Some("neurology"), Some("Neurology"), None]);
+        assert!(!now.met);
+        assert_eq!(now.voters, 3);
+        assert_eq!(now.missing_voters, 0);
+        assert_eq!(now.specialties, vec!["neurology".to_string()]);
+        assert_eq!(now.missing_specialties, vec!["Neuroradiology".to_string()]);
+        assert_eq!(now.missing_specialty_count, 1);
+        let now = r.as_if_closed_now(&[Some("Neurology"), Some("NEURORADIOLOGY ")]);
+        assert!(!now.met);
+        assert_eq!(now.missing_voters, 1);
+        assert!(now.missing_specialties.is_empty());
+        assert_eq!(now.missing_specialty_count, 0);
+        let now = r.as_if_closed_now(&[Some("Neurology"), Some("Neuroradiology"), None]);
+        assert!(now.met);
+        assert_eq!(r.as_if_closed_now(&[]).missing_voters, 3);
     }
 
     #[test]

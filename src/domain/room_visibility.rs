@@ -39,10 +39,12 @@ string_enum! {
 pub enum Viewer {
     /// Board members, coordinators, administrators.
     WholeRoom,
-    /// A referrer: their own dossiers of the board, nothing else.
+    /// A referrer: their own dossiers of the board, nothing else; the named ballots of their
+    /// decisions only where the board shows them (API.md section 16).
     Referrer {
         user_id: String,
         dossiers: BTreeSet<String>,
+        named_ballots: bool,
     },
 }
 
@@ -55,6 +57,8 @@ pub enum Sight {
     FocusElsewhere,
     /// Only its `seq` and time: `{"type":"hidden","seq","at"}`.
     Hidden,
+    /// A `vote_closed` whose decision is sent with `ballots: []`.
+    WithoutBallots,
 }
 
 impl Viewer {
@@ -72,9 +76,25 @@ impl Viewer {
             Viewer::Referrer {
                 user_id: user_id.to_string(),
                 dossiers: own_dossiers.into_iter().collect(),
+                named_ballots: false,
             }
         } else {
             Viewer::WholeRoom
+        }
+    }
+
+    /// This viewer, reading the named ballots of closed votes if `shown` (the board's
+    /// `show_ballots_to_referrer`; everyone else reads them anyway).
+    pub fn showing_ballots(self, shown: bool) -> Viewer {
+        match self {
+            Viewer::Referrer {
+                user_id, dossiers, ..
+            } => Viewer::Referrer {
+                user_id,
+                dossiers,
+                named_ballots: shown,
+            },
+            whole => whole,
         }
     }
 
@@ -110,6 +130,12 @@ impl Viewer {
     pub fn event(&self, kind: &str, about: Option<&str>, author: &str) -> Sight {
         match self {
             Viewer::WholeRoom => return Sight::Whole,
+            Viewer::Referrer {
+                named_ballots: false,
+                ..
+            } if kind == EventKind::VoteClosed.as_str() && self.sees_about(about) => {
+                return Sight::WithoutBallots;
+            }
             Viewer::Referrer { user_id, .. } if user_id == author => return Sight::Whole,
             Viewer::Referrer { .. } => {}
         }
@@ -206,9 +232,29 @@ mod tests {
             Sight::FocusElsewhere
         );
         assert_eq!(v.event("focus", None, "chair"), Sight::FocusElsewhere);
+        // Their decisions without the named ballots, unless the board shows them.
+        assert_eq!(
+            v.event("vote_closed", Some("mine"), "chair"),
+            Sight::WithoutBallots
+        );
+        let shown = v.clone().showing_ballots(true);
+        assert_eq!(
+            shown.event("vote_closed", Some("mine"), "chair"),
+            Sight::Whole
+        );
+        assert_eq!(
+            shown.event("vote_closed", Some("theirs"), "chair"),
+            Sight::Hidden
+        );
+        assert_eq!(
+            Viewer::WholeRoom
+                .showing_ballots(false)
+                .event("vote_closed", Some("x"), "c"),
+            Sight::Whole
+        );
         for kind in ["vote_opened", "vote_closed", "chat"] {
             assert_eq!(
-                v.event(kind, Some("mine-too"), "chair"),
+                shown.event(kind, Some("mine-too"), "chair"),
                 Sight::Whole,
                 "{kind}"
             );

@@ -1,12 +1,16 @@
 //! Rendering decisions for the outside world: CSV, JSON and FHIR R4 exports written page by
 //! page, and the printable decision record (PDF).
 
+pub mod activity_pdf;
 pub mod cli;
 pub mod csv;
 pub mod fhir;
 pub mod ics;
 pub mod pdf;
 mod pdf_text;
+pub mod record;
+pub mod record_text;
+pub mod report_cli;
 pub mod stream;
 
 use crate::db::exports::ExportRow;

@@ -1,30 +1,19 @@
-//! The printable decision record ("fiche RCP"): an A4 PDF written with the standard Helvetica
-//! fonts (WinAnsi encoding, so no font file to embed), with simple word wrapping and pages.
+//! The printable documents (the decision record of `record.rs`, the activity report of
+//! `activity_pdf.rs`): A4 PDFs written with the standard Helvetica fonts (WinAnsi encoding, so
+//! no font file to embed), with simple word wrapping, pages, pictures and bars.
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
-use crate::api::Decision;
 use crate::domain::resample::Picture;
 pub use crate::export::pdf_text::{win_ansi, wrap};
-
-/// What the record shows besides the decision itself.
-pub struct RecordContext {
-    pub board: String,
-    pub session_title: String,
-    pub session_date: String,
-    pub reference: String,
-    pub pseudonym: String,
-    pub question: String,
-    /// The decision's key images as thumbnails, in its order (`None`: no longer available).
-    pub thumbnails: Vec<Option<Picture>>,
-}
+pub use crate::export::record::{Document, RecordContext, decision_record};
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 56.0;
 
 /// Lays out lines top to bottom, starting new pages as needed.
-struct Writer {
+pub(crate) struct Writer {
     pages: Vec<Content>,
     y: f32,
     /// Pictures placed, with the page they are on.
@@ -32,7 +21,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn new() -> Writer {
+    pub(crate) fn new() -> Writer {
         let mut w = Writer {
             pages: Vec::new(),
             y: 0.0,
@@ -65,7 +54,7 @@ impl Writer {
         }
     }
 
-    fn paragraph(&mut self, text: &str, size: f32, bold: bool) {
+    pub(crate) fn paragraph(&mut self, text: &str, size: f32, bold: bool) {
         for l in wrap(text, size, bold, PAGE_W - 2.0 * MARGIN) {
             self.line(&l, size, bold);
         }
@@ -73,7 +62,7 @@ impl Writer {
 
     /// Places `picture` at the left margin, at most `edge` points on its longest side, and
     /// `caption` beside it.
-    fn picture(&mut self, picture: Picture, edge: f32, caption: &[String]) {
+    pub(crate) fn picture(&mut self, picture: Picture, edge: f32, caption: &[String]) {
         let scale = edge / picture.width.max(picture.height).max(1) as f32;
         let (w, h) = (picture.width as f32 * scale, picture.height as f32 * scale);
         if self.y - h < MARGIN {
@@ -111,11 +100,63 @@ impl Writer {
         self.gap(8.0);
     }
 
-    fn gap(&mut self, points: f32) {
+    /// A bar chart of `groups` (a label and one value per series), the series in the grey
+    /// levels of `shades`, `height` points tall, with each value written above its bar.
+    pub(crate) fn bars(&mut self, groups: &[(String, Vec<u32>)], shades: &[f32], height: f32) {
+        let label_h = 14.0;
+        if self.y - height - label_h < MARGIN {
+            self.new_page();
+        }
+        let top = self.y;
+        let base = top - height;
+        let max = groups
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .max()
+            .unwrap_or(0)
+            .max(1) as f32;
+        let width = PAGE_W - 2.0 * MARGIN;
+        let slot = width / groups.len().max(1) as f32;
+        let series = shades.len().max(1) as f32;
+        let bar = (slot * 0.8 / series).min(18.0);
+        if let Some(c) = self.pages.last_mut() {
+            c.set_line_width(0.5)
+                .move_to(MARGIN, base)
+                .line_to(MARGIN + width, base)
+                .stroke();
+            for (g, (name, values)) in groups.iter().enumerate() {
+                let x0 = MARGIN + g as f32 * slot + (slot - bar * series) / 2.0;
+                for (k, value) in values.iter().enumerate() {
+                    let h = (height - 12.0) * *value as f32 / max;
+                    let x = x0 + k as f32 * bar;
+                    let shade = shades.get(k).copied().unwrap_or(0.5);
+                    c.set_fill_gray(shade)
+                        .rect(x, base, bar - 1.0, h)
+                        .fill_nonzero()
+                        .set_fill_gray(0.0);
+                    let n = value.to_string();
+                    c.begin_text()
+                        .set_font(Name(b"F1"), 7.0)
+                        .next_line(x, base + h + 2.0)
+                        .show(Str(&win_ansi(&n)))
+                        .end_text();
+                }
+                c.begin_text()
+                    .set_font(Name(b"F1"), 8.0)
+                    .next_line(MARGIN + g as f32 * slot + 2.0, base - 10.0)
+                    .show(Str(&win_ansi(name)))
+                    .end_text();
+            }
+        }
+        self.y = base - label_h;
+        self.gap(6.0);
+    }
+
+    pub(crate) fn gap(&mut self, points: f32) {
         self.y -= points;
     }
 
-    fn field(&mut self, label: &str, value: &str) {
+    pub(crate) fn field(&mut self, label: &str, value: &str) {
         self.paragraph(label, 9.0, true);
         self.paragraph(
             if value.trim().is_empty() { "-" } else { value },
@@ -123,115 +164,6 @@ impl Writer {
             false,
         );
         self.gap(6.0);
-    }
-}
-
-fn outcome_text(d: &Decision) -> String {
-    match (d.status.as_str(), &d.outcome) {
-        ("decided", Some(o)) => format!("Decided: {o}"),
-        ("tied", _) => "Tied: no option had a majority; to be presented again".to_string(),
-        ("no_quorum", _) => "No quorum: to be presented again".to_string(),
-        (s, _) => s.to_string(),
-    }
-}
-
-/// The record of one decision, as PDF bytes.
-pub fn decision_record(d: &Decision, ctx: &RecordContext) -> Vec<u8> {
-    let mut w = Writer::new();
-    w.paragraph(
-        "Multidisciplinary case review - decision record",
-        16.0,
-        true,
-    );
-    w.paragraph(&ctx.board, 12.0, false);
-    w.gap(10.0);
-    w.field("Dossier", &ctx.reference);
-    w.field("Patient (pseudonym)", &ctx.pseudonym);
-    w.field(
-        "Meeting",
-        &format!("{} - {}", ctx.session_title, ctx.session_date),
-    );
-    w.field("Clinical question", &ctx.question);
-    w.field("Proposal put to the vote", &d.proposal);
-    w.field("Outcome", &outcome_text(d));
-    w.field("Recommendation", &d.summary);
-    let tally: Vec<String> = d.tally.iter().map(|(o, n)| format!("{o}: {n}")).collect();
-    w.field("Tally", &tally.join("    "));
-    w.paragraph("Ballots", 9.0, true);
-    if d.ballots.is_empty() {
-        w.paragraph("No ballot was cast.", 11.0, false);
-    }
-    for b in &d.ballots {
-        let who = match &b.voter.specialty {
-            Some(s) => format!("{} ({s})", b.voter.name),
-            None => b.voter.name.clone(),
-        };
-        w.paragraph(&format!("{who}: {}", b.option), 11.0, false);
-        if let Some(c) = &b.comment {
-            w.paragraph(&format!("    {c}"), 10.0, false);
-        }
-    }
-    w.gap(6.0);
-    key_images(&mut w, d, ctx);
-    let q = &d.quorum;
-    w.field(
-        "Quorum",
-        &format!(
-            "{} - {} voter(s), specialties: {}. Rule: at least {} voters of {} specialties{}.",
-            if q.met { "met" } else { "not met" },
-            q.voters,
-            if q.specialties.is_empty() {
-                "none".to_string()
-            } else {
-                q.specialties.join(", ")
-            },
-            q.rule.min_voters,
-            q.rule.min_specialties,
-            if q.rule.required_specialties.is_empty() {
-                String::new()
-            } else {
-                format!(", including {}", q.rule.required_specialties.join(", "))
-            }
-        ),
-    );
-    let present: Vec<&str> = d.present.iter().map(|u| u.name.as_str()).collect();
-    w.field("Participants present", &present.join(", "));
-    w.field(
-        "Decided",
-        &format!("{} by {}", d.decided_at, d.decided_by.name),
-    );
-    w.field("Record hash (SHA-256)", &d.hash);
-    w.field("Previous record hash", &d.previous_hash);
-    w.field("Decision id", &d.id);
-    render(w, &format!("Decision record {}", ctx.reference))
-}
-
-/// The key images the board marked: thumbnail, note, who and when.
-fn key_images(w: &mut Writer, d: &Decision, ctx: &RecordContext) {
-    if d.key_images.is_empty() {
-        return;
-    }
-    w.paragraph("Key images", 9.0, true);
-    for (i, k) in d.key_images.iter().enumerate() {
-        let caption = vec![
-            format!("Image {} of series {}", k.frame + 1, k.series_uid),
-            if k.note.trim().is_empty() {
-                "(no note)".to_string()
-            } else {
-                k.note.clone()
-            },
-            format!("Marked by {} at {}", k.by.name, k.at),
-        ];
-        match ctx.thumbnails.get(i).cloned().flatten() {
-            Some(picture) => w.picture(picture, 120.0, &caption),
-            None => {
-                for line in caption {
-                    w.paragraph(&line, 10.0, false);
-                }
-                w.paragraph("(the image is no longer available)", 9.0, false);
-                w.gap(6.0);
-            }
-        }
     }
 }
 
@@ -246,7 +178,7 @@ fn image_stream(picture: &Picture) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
-fn render(w: Writer, title: &str) -> Vec<u8> {
+pub(crate) fn render(w: Writer, title: &str) -> Vec<u8> {
     let Writer { pages, images, .. } = w;
     let catalog = Ref::new(1);
     let tree = Ref::new(2);

@@ -1,13 +1,13 @@
 //! Boards and their members.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::input::{ApiJson, path_id};
 use crate::api::{Board, Items, Member, MemberUser, User, UserSummary};
 use crate::auth::CurrentUser;
-use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
+use crate::domain::board::{BoardPatch, BoardRole, NewBoard, QuorumRule};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::usecase::{self, accounts, boards};
@@ -18,6 +18,28 @@ pub struct CreateBoardRequest {
     pub name: String,
     pub description: Option<String>,
     pub quorum: Option<QuorumInput>,
+    /// Whether a referrer who is not on the board reads named ballots (default false).
+    pub show_ballots_to_referrer: Option<bool>,
+}
+
+/// What `PATCH /api/boards/{id}` may change; at least one field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBoardRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub quorum: Option<QuorumInput>,
+    pub show_ballots_to_referrer: Option<bool>,
+}
+
+impl QuorumInput {
+    fn rule(&self) -> Result<QuorumRule, crate::domain::ValidationError> {
+        QuorumRule::parse(
+            self.min_voters,
+            self.min_specialties,
+            &self.required_specialties,
+        )
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -50,13 +72,44 @@ pub async fn create_board(
     ApiJson(body): ApiJson<CreateBoardRequest>,
 ) -> AppResult<HttpResponse> {
     accounts::require_admin(&me.user)?;
-    let quorum = body
-        .quorum
-        .map(|q| QuorumRule::parse(q.min_voters, q.min_specialties, &q.required_specialties))
-        .transpose()?;
-    let new = NewBoard::parse(&body.name, body.description.as_deref(), quorum)?;
+    let quorum = body.quorum.as_ref().map(QuorumInput::rule).transpose()?;
+    let mut new = NewBoard::parse(&body.name, body.description.as_deref(), quorum)?;
+    new.show_ballots_to_referrer = body.show_ballots_to_referrer.unwrap_or(false);
     let done = usecase::run(&state.db, move |conn| boards::create(conn, &me.user, &new)).await?;
     Ok(HttpResponse::Created().json(Board::new(&done.value.row, done.value.can)))
+}
+
+/// Changes a board (administrators and the board's coordinators): name, description, quorum,
+/// and whether referrers read named ballots (API.md section 16).
+#[utoipa::path(patch, path = "/api/boards/{id}", tag = "boards", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Board id")),
+    request_body = PatchBoardRequest,
+    responses(
+        (status = 200, body = Board),
+        (status = 400, body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)))]
+#[patch("/boards/{id}")]
+pub async fn patch_board(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<PatchBoardRequest>,
+) -> AppResult<web::Json<Board>> {
+    let id = path_id(&path, "board")?;
+    let quorum = body.quorum.as_ref().map(QuorumInput::rule).transpose()?;
+    let patch = BoardPatch::parse(
+        body.name.as_deref(),
+        body.description.as_deref(),
+        quorum,
+        body.show_ballots_to_referrer,
+    )?;
+    let done = usecase::run(&state.db, move |conn| {
+        boards::update(conn, &me.user, &id, &patch)
+    })
+    .await?;
+    Ok(web::Json(Board::new(&done.value.row, done.value.can)))
 }
 
 /// Every board: any signed-in user may list them, to choose where to refer.

@@ -74,7 +74,11 @@ pub async fn list_decisions(
         .await?;
     let items = rows
         .iter()
-        .map(|r| Decision::try_from(r).map_err(AppError::internal))
+        .map(|seen| {
+            Decision::try_from(&seen.row)
+                .map(|d| d.for_reader(seen.named_ballots))
+                .map_err(AppError::internal)
+        })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(web::Json(Items { items }))
 }
@@ -92,11 +96,13 @@ pub async fn get_decision(
     path: web::Path<String>,
 ) -> AppResult<web::Json<Decision>> {
     let id = path_id(&path, "decision")?;
-    let row = state
+    let seen = state
         .db
         .write(move |conn| decisions::read(conn, &me.user, &id))
         .await?;
     Ok(web::Json(
-        Decision::try_from(&row).map_err(AppError::internal)?,
+        Decision::try_from(&seen.row)
+            .map_err(AppError::internal)?
+            .for_reader(seen.named_ballots),
     ))
 }

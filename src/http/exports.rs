@@ -2,7 +2,6 @@
 
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
-use chrono::Datelike;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -13,9 +12,11 @@ use crate::api::Decision;
 use crate::auth::CurrentUser;
 use crate::domain::ValidationError;
 use crate::domain::report::ActivityReport;
+use crate::domain::user::Locale;
 use crate::error::{AppError, AppResult};
 use crate::export::csv::Dialect;
 use crate::export::pdf;
+use crate::export::record_text::Lang;
 use crate::export::stream::pieces;
 use crate::export::{Format, Renderer};
 use crate::state::AppState;
@@ -108,11 +109,29 @@ pub async fn export_decisions(
         ))
 }
 
+/// The language of a printable document, when not the reader's own `locale`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LocaleQuery {
+    /// `fr` or `en` (default: the reader's `locale`).
+    pub locale: Option<Locale>,
+}
+
+impl LocaleQuery {
+    pub fn lang(&self) -> Option<Lang> {
+        self.locale.map(|l| Lang::of_locale(l.as_str()))
+    }
+}
+
 /// The printable decision record, for anyone who may see the decision.
+///
+/// In French or English, with local times (API.md section 16).
 #[utoipa::path(get, path = "/api/decisions/{id}/report.pdf", tag = "decisions", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Decision id")),
+    params(("id" = String, Path, description = "Decision id"), LocaleQuery),
     responses(
         (status = 200, description = "The record", content_type = "application/pdf"),
+        (status = 400, body = crate::error::Problem),
         (status = 401, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)))]
 #[get("/decisions/{id}/report.pdf")]
@@ -120,14 +139,19 @@ pub async fn decision_pdf(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<String>,
+    ApiQuery(query): ApiQuery<LocaleQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&path, "decision")?;
-    let (row, ctx) = usecase::run(&state.db, move |conn| {
-        exports::decision_record(conn, &me.user, &id)
+    let lang = query.lang();
+    let zone = state.config.timezone;
+    let (seen, ctx) = usecase::run(&state.db, move |conn| {
+        exports::decision_record(conn, &me.user, &id, (lang, zone))
     })
     .await?
     .value;
-    let decision = Decision::try_from(&row).map_err(AppError::internal)?;
+    let decision = Decision::try_from(&seen.row)
+        .map_err(AppError::internal)?
+        .for_reader(seen.named_ballots);
     let mut ctx = ctx;
     ctx.thumbnails = thumbnails(&state, &decision).await?;
     let filename = format!("decision-{}.pdf", ctx.reference);
@@ -168,10 +192,7 @@ pub async fn activity_report(
     me: CurrentUser,
     ApiQuery(query): ApiQuery<ActivityQuery>,
 ) -> AppResult<web::Json<ActivityReport>> {
-    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
-    if !(2000..=2200).contains(&year) {
-        return Err(AppError::invalid("year", "must be between 2000 and 2200"));
-    }
+    let year = super::reports::report_year(query.year)?;
     let board_id = query
         .board_id
         .as_deref()

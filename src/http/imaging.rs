@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 
 use super::input::path_id;
-use crate::api::{Items, Series};
+use crate::api::Items;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::{Bearer, Verified};
 use crate::domain::attachment::if_none_match;
@@ -126,4 +126,43 @@ pub async fn get_frame(
         .insert_header((header::CACHE_CONTROL, FRAME_CACHE_CONTROL))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(frame.png))
+}
+
+/// A window in rescaled units.
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema, PartialEq)]
+pub struct WindowLevel {
+    pub center: f64,
+    pub width: f64,
+}
+
+/// A series of a DICOM attachment (API.md section 11).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, PartialEq)]
+pub struct Series {
+    pub series_uid: String,
+    pub study_uid: String,
+    pub modality: Option<String>,
+    pub series_description: Option<String>,
+    /// Every frame of every instance of the series.
+    pub frames: u32,
+    pub rows: u32,
+    pub columns: u32,
+    /// The file's own window, if it has one.
+    pub window: Option<WindowLevel>,
+}
+
+impl From<&crate::imaging::index::IndexedSeries> for Series {
+    fn from(s: &crate::imaging::index::IndexedSeries) -> Self {
+        Series {
+            series_uid: s.series_uid.clone(),
+            study_uid: s.study_uid.clone(),
+            modality: s.modality.clone(),
+            series_description: s.series_description.clone(),
+            frames: u32::try_from(s.frames.len()).unwrap_or(u32::MAX),
+            rows: s.rows,
+            columns: s.columns,
+            window: s
+                .window
+                .map(|(center, width)| WindowLevel { center, width }),
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
+pub mod reports;
 pub mod schedules;
 pub mod sessions;
 pub mod upload;
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(users::list_users)
                 .service(users::update_user)
                 .service(boards::create_board)
+                .service(boards::patch_board)
                 .service(boards::list_boards)
                 .service(boards::get_board)
                 .service(boards::list_members)
@@ -93,6 +95,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(exports::decision_pdf)
                 .service(exports::export_decisions)
                 .service(exports::activity_report)
+                .service(reports::activity_pdf)
                 .default_service(web::to(api_not_found)),
         )
         .configure(pages::configure);

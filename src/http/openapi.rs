@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     attachments, auth, boards, calendar, decisions, dossiers, exports, health, imaging, meetings,
-    metrics, notifications, schedules, sessions, users,
+    metrics, notifications, reports, schedules, sessions, users,
 };
 
 #[derive(OpenApi)]
@@ -28,6 +28,7 @@ use super::{
         users::list_users,
         users::update_user,
         boards::create_board,
+        boards::patch_board,
         boards::list_boards,
         boards::get_board,
         boards::list_members,
@@ -73,6 +74,7 @@ use super::{
         exports::decision_pdf,
         exports::export_decisions,
         exports::activity_report,
+        reports::activity_pdf,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth, &ProblemContentType),

@@ -250,7 +250,12 @@ async fn enter(
     };
     hub.publish(&events);
     let sid = conn.session_id.clone();
-    let snapshot = match hub.db.read(move |c| room::snapshot(c, &sid, upto)).await {
+    let uid = user.id.clone();
+    let snapshot = match hub
+        .db
+        .read(move |c| room::snapshot(c, &sid, upto, &uid))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "snapshot failed");

@@ -345,8 +345,16 @@ pub fn pong() -> String {
     json!({"type": "pong"}).to_string()
 }
 
-pub fn tally(vote_id: &str, cast: i64) -> String {
-    json!({"type": "tally", "vote_id": vote_id, "cast": cast}).to_string()
+/// How many have voted, who (never for what) and the quorum as if the vote closed now.
+pub fn tally(vote_id: &str, cast: i64, standing: &crate::domain::decision::Standing) -> String {
+    json!({
+        "type": "tally",
+        "vote_id": vote_id,
+        "cast": cast,
+        "voters": standing.voters,
+        "quorum": standing.quorum,
+    })
+    .to_string()
 }
 
 pub fn presence(participants: Value) -> String {
@@ -366,6 +374,10 @@ pub fn event_for(viewer: &Viewer, event: &Committed) -> Option<String> {
         (Sight::FocusElsewhere, Some(mut focus)) if focus.is_object() => {
             focus["dossier_id"] = Value::Null;
             Some(focus.to_string())
+        }
+        (Sight::WithoutBallots, Some(mut closed)) if closed["decision"].is_object() => {
+            closed["decision"]["ballots"] = json!([]);
+            Some(closed.to_string())
         }
         (_, parsed) => {
             let at = parsed.as_ref().map_or(Value::Null, |p| p["at"].clone());

@@ -165,24 +165,26 @@ impl Room {
                     self.sync(Some(seq)).await;
                 }
             },
-            RoomMsg::Note(Note::Tally { vote_id, cast, .. }) => {
-                let cast = match cast {
-                    Some(n) => Some(n),
-                    None => {
-                        let v = vote_id.clone();
-                        self.hub
-                            .db()
-                            .read(move |c| room_db::votes::ballot_count(c, &v))
-                            .await
-                            .ok()
-                    }
-                };
-                if let Some(n) = cast {
-                    // Counts only grow while a vote is open; an older count arriving late is
-                    // not shown.
+            RoomMsg::Note(Note::Tally { vote_id, .. }) => {
+                // Read where the vote stands now (who has voted, the quorum so far): notes
+                // from other instances carry no count.
+                let v = vote_id.clone();
+                let standing = self
+                    .hub
+                    .db()
+                    .read(move |c| crate::usecase::votes::standing_of(c, &v))
+                    .await
+                    .ok()
+                    .flatten();
+                if let Some(now) = standing {
+                    // Counts only grow while a vote is open (a replaced ballot is no new one);
+                    // an older reading arriving late is not shown.
                     let best = self.tallies.entry(vote_id.clone()).or_insert(0);
-                    *best = (*best).max(n);
-                    let text = ByteString::from(protocol::tally(&vote_id, *best));
+                    if now.cast < *best {
+                        return;
+                    }
+                    *best = now.cast;
+                    let text = ByteString::from(protocol::tally(&vote_id, now.cast, &now.standing));
                     let dossier = if self.all_see_whole_room() {
                         None
                     } else {

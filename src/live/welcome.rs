@@ -35,6 +35,29 @@ pub fn welcome(
     let shown: Option<Value> = latest_view
         .filter(|v| viewer.sees_dossier(&v.dossier_id))
         .and_then(|v| serde_json::from_str(&v.text).ok());
+    // How many have voted on each open vote the joiner sees, who, and the quorum so far; the
+    // joiner's own ballots (never anyone else's).
+    let standings: Vec<_> = snapshot
+        .standings
+        .iter()
+        .filter(|s| viewer.sees_dossier(&s.dossier_id))
+        .collect();
+    let tallies: serde_json::Map<String, Value> = standings
+        .iter()
+        .map(|s| (s.vote_id.clone(), json!(s.cast)))
+        .collect();
+    let standing: serde_json::Map<String, Value> = standings
+        .iter()
+        .map(|s| (s.vote_id.clone(), json!(s.standing)))
+        .collect();
+    let my_ballots: Vec<Value> = standings
+        .iter()
+        .filter_map(|s| {
+            s.mine.as_ref().map(|(option, comment)| {
+                json!({"vote_id": s.vote_id, "option": option, "comment": comment})
+            })
+        })
+        .collect();
     let view = SessionView::of(snapshot.session, viewer, role);
     json!({
         "type": "welcome",
@@ -47,5 +70,8 @@ pub fn welcome(
         "participants": wire::participants(participants),
         "current_dossier_id": snapshot.current_dossier_id.filter(|d| viewer.sees_dossier(d)),
         "open_votes": open_votes,
+        "tallies": tallies,
+        "standings": standing,
+        "my_ballots": my_ballots,
     })
 }

@@ -1,4 +1,4 @@
-//! A notification (or a day's digest of them) as a mail: French then English text, the
+//! A notification (or a day's digest of them) as a mail in the recipient's language, the
 //! calendar part of an invitation, update or cancellation, and a `Message-ID` derived from
 //! the notification's id so that a mail sent twice (a crash between sending and marking) is
 //! recognisably the same.
@@ -10,7 +10,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 
 use crate::db::notifications::NotificationRow;
 use crate::domain::notification::NotificationKind;
-use crate::domain::notification_text::{Facts, digest_subject, mail_body};
+use crate::domain::notification_text::{Facts, Lang, digest_subject, mail_body, subject};
 
 /// The `Message-ID` of the mail of a notification (or of a digest, by its first row).
 pub fn message_id(row: &NotificationRow) -> String {
@@ -33,21 +33,22 @@ pub fn mail(
     rows: &[NotificationRow],
     from: &Mailbox,
     to: Mailbox,
-    zone: Tz,
+    (zone, lang): (Tz, Lang),
     public_url: &str,
 ) -> anyhow::Result<Message> {
     let first = rows
         .first()
         .ok_or_else(|| anyhow::anyhow!("no notification"))?;
-    let subject = if first.digest {
-        digest_subject(rows.len())
-    } else {
-        format!("[Consilium] {}", first.subject)
-    };
     let items: Vec<_> = rows.iter().map(|r| item(r, public_url)).collect();
+    let subject = match (first.digest, items.first()) {
+        (false, Some((kind, facts, _))) => {
+            format!("[Consilium] {}", subject(*kind, facts, zone, lang))
+        }
+        _ => digest_subject(rows.len(), lang),
+    };
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(mail_body(&items, zone));
+        .body(mail_body(&items, zone, lang));
     let builder = Message::builder()
         .from(from.clone())
         .to(to)

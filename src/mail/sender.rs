@@ -16,6 +16,7 @@ use crate::config::MailConfig;
 use crate::db::Db;
 use crate::db::notifications::{self, NotificationRow};
 use crate::domain::notification::{MailStatus, after_failure};
+use crate::domain::notification_text::Lang;
 use crate::error::AppResult;
 
 /// How long a claimed mail is left to its sender before another may take it.
@@ -103,17 +104,22 @@ impl Sender {
             .db
             .read(move |c| notifications::address_of(c, &user_id))
             .await?;
-        let Some(to) = address.and_then(|a| a.parse::<Mailbox>().ok()) else {
+        let Some((to, lang)) = address.and_then(|(a, locale)| {
+            a.parse::<Mailbox>()
+                .ok()
+                .map(|to| (to, Lang::of_locale(&locale)))
+        }) else {
             // A disabled account, or an address no server takes: nothing to send.
             return self.mark(&rows, MailStatus::Skipped, None, None).await;
         };
-        let message = match compose::mail(&rows, &self.from, to, self.zone, &self.public_url) {
-            Ok(m) => m,
-            Err(e) => {
-                let why = format!("cannot compose the mail: {e}");
-                return self.mark(&rows, MailStatus::Failed, None, Some(&why)).await;
-            }
-        };
+        let message =
+            match compose::mail(&rows, &self.from, to, (self.zone, lang), &self.public_url) {
+                Ok(m) => m,
+                Err(e) => {
+                    let why = format!("cannot compose the mail: {e}");
+                    return self.mark(&rows, MailStatus::Failed, None, Some(&why)).await;
+                }
+            };
         match self.transport.send(message).await {
             Ok(_) => {
                 let at = crate::db::now();

@@ -10,7 +10,7 @@ use crate::db::audit::{self, Audit};
 use crate::db::boards::{self, BoardRow};
 use crate::db::users::{self, UserRow};
 use crate::domain::access::{BoardCan, BoardRelation};
-use crate::domain::board::{BoardRole, NewBoard};
+use crate::domain::board::{BoardPatch, BoardRole, NewBoard};
 use crate::error::{AppError, AppResult};
 
 /// A board as one caller sees it.
@@ -40,6 +40,41 @@ pub fn create(conn: &mut DbConn, user: &UserRow, new: &NewBoard) -> AppResult<Do
     let row = boards::insert(conn, new)?;
     audit::record(conn, Audit::new(&user.id, "board.create", "board", &row.id))?;
     let rel = boards::relation(conn, &row.id, user)?;
+    Ok(Done::quiet(view(row, rel)))
+}
+
+/// Changes a board's name, description, quorum or ballot visibility (administrators and the
+/// board's coordinators; API.md section 16). A vote is decided by the rule in force when it
+/// closes; a referrer already in a live room keeps the ballot visibility it joined with.
+pub fn update(
+    conn: &mut DbConn,
+    user: &UserRow,
+    id: &str,
+    patch: &BoardPatch,
+) -> AppResult<Done<BoardView>> {
+    boards::get(conn, id)?;
+    let rel = boards::relation(conn, id, user)?;
+    rel.check_edit().map_err(|d| AppError::denied(d, "board"))?;
+    let row = boards::update(conn, id, patch)?;
+    let changed: Vec<&str> = [
+        ("name", patch.name.is_some()),
+        ("description", patch.description.is_some()),
+        ("quorum", patch.quorum.is_some()),
+        (
+            "show_ballots_to_referrer",
+            patch.show_ballots_to_referrer.is_some(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(field, given)| given.then_some(field))
+    .collect();
+    audit::record(
+        conn,
+        Audit::new(&user.id, "board.update", "board", id).with_detail(json!({
+            "fields": changed,
+            "show_ballots_to_referrer": row.show_ballots_to_referrer,
+        })),
+    )?;
     Ok(Done::quiet(view(row, rel)))
 }
 

@@ -20,6 +20,8 @@ use crate::error::{AppError, AppResult};
 pub struct DossierView {
     pub record: DossierRecord,
     pub can: DossierCan,
+    /// Whether the caller reads the named ballots of its decision (API.md section 16).
+    pub named_ballots: bool,
 }
 
 /// How `user` stands towards `dossier`.
@@ -75,7 +77,22 @@ fn view(conn: &mut DbConn, record: DossierRecord, rel: DossierRelation) -> AppRe
     // Only the referrer's withdrawal depends on an open vote.
     let open = rel.is_referrer && vote_open(conn, &record.row)?;
     let can = rel.can(record.row.status(), open);
-    Ok(DossierView { record, can })
+    let named_ballots = named_ballots(conn, &rel, &record.row.board_id)?;
+    Ok(DossierView {
+        record,
+        can,
+        named_ballots,
+    })
+}
+
+/// Whether someone who stands as `rel` towards a dossier of `board_id` reads the named ballots
+/// of its decisions (the board is read only for a referrer who is not on it).
+pub fn named_ballots(conn: &mut DbConn, rel: &DossierRelation, board_id: &str) -> AppResult<bool> {
+    Ok(if rel.needs_board_setting() {
+        rel.sees_named_ballots(boards::get(conn, board_id)?.show_ballots_to_referrer)
+    } else {
+        rel.sees_named_ballots(false)
+    })
 }
 
 /// Reloads a dossier after a change, as `rel` sees it.

@@ -19,11 +19,10 @@ impl Event {
             Event::BallotCast {
                 session_id,
                 vote_id,
-                cast,
+                ..
             } => Note::Tally {
                 session_id: session_id.clone(),
                 vote_id: vote_id.clone(),
-                cast: Some(*cast),
             },
             Event::PresenceChanged { session_id } => Note::Presence {
                 session_id: session_id.clone(),

@@ -3,21 +3,22 @@
 //! decision. The export's page loop itself is `export::stream`.
 
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 use serde_json::json;
 
 use super::Done;
 use crate::db::audit::{self, Audit};
-use crate::db::decisions::DecisionRow;
 use crate::db::exports::{self, Scope};
-use crate::db::users::UserRow;
-use crate::db::{DbConn, boards, dossiers, sessions};
+use crate::db::users::{self, UserRow};
+use crate::db::{DbConn, attachments, boards, dossiers, sessions};
 use crate::domain::access;
 use crate::domain::audit::format_time;
 use crate::domain::board::BoardRole;
 use crate::domain::report::{self, ActivityReport};
 use crate::error::{AppError, AppResult};
 use crate::export::Format;
-use crate::export::pdf::RecordContext;
+use crate::export::pdf::{Document, RecordContext};
+use crate::export::record_text::Lang;
 
 /// The boards `user` may export from: the board asked for (its coordinators and admins), or,
 /// without one, every board (`None`) for an admin and the boards a coordinator coordinates.
@@ -87,40 +88,91 @@ pub fn activity(
     board_id: Option<String>,
     year: i32,
 ) -> AppResult<ActivityReport> {
-    let start = |y: i32| {
-        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .ok_or_else(|| AppError::invalid("year", "is not a valid year"))
-    };
-    let (from, to) = (start(year)?, start(year + 1)?);
+    let (from, to) = year_bounds(year)?;
     let boards = scope_boards(conn, user, board_id.as_deref())?;
     let (received, decided) = exports::activity_facts(conn, boards.as_deref(), from, to)?;
     Ok(report::activity(board_id, year, &received, &decided))
 }
 
+/// The activity report of one board as a document: the figures and the board's name (its
+/// coordinators and admins).
+pub fn activity_of_board(
+    conn: &mut DbConn,
+    user: &UserRow,
+    board_id: String,
+    year: i32,
+) -> AppResult<(ActivityReport, String)> {
+    let name = boards::get(conn, &board_id)?.name;
+    Ok((activity(conn, user, Some(board_id), year)?, name))
+}
+
+/// The same for the command line (`consilium report`), which has the database's full access.
+pub fn activity_for_operator(
+    conn: &mut DbConn,
+    board_id: String,
+    year: i32,
+) -> AppResult<(ActivityReport, String)> {
+    let name = boards::get(conn, &board_id)?.name;
+    let (from, to) = year_bounds(year)?;
+    let boards = [board_id.clone()];
+    let (received, decided) = exports::activity_facts(conn, Some(&boards[..]), from, to)?;
+    Ok((
+        report::activity(Some(board_id), year, &received, &decided),
+        name,
+    ))
+}
+
+fn year_bounds(year: i32) -> AppResult<(NaiveDateTime, NaiveDateTime)> {
+    let start = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .ok_or_else(|| AppError::invalid("year", "is not a valid year"))
+    };
+    Ok((start(year)?, start(year + 1)?))
+}
+
 /// A decision `user` may see, with what its printable record shows besides (the read is
-/// recorded).
+/// recorded), in `lang` (else the user's own `locale`) and the service's `zone`.
 pub fn decision_record(
     conn: &mut DbConn,
     user: &UserRow,
     id: &str,
-) -> AppResult<Done<(DecisionRow, RecordContext)>> {
-    let row = super::votes::read(conn, user, id)?;
+    (lang, zone): (Option<Lang>, Tz),
+) -> AppResult<Done<(super::votes::DecisionSeen, RecordContext)>> {
+    let seen = super::votes::read(conn, user, id)?;
+    let row = &seen.row;
     let dossier = dossiers::get(conn, &row.dossier_id)?;
+    let referrer = users::by_id(conn, &dossier.referrer_id)?;
     let session =
         sessions::by_id(conn, &row.session_id)?.ok_or_else(|| AppError::not_found("session"))?;
     let board = boards::get(conn, &row.board_id)?;
+    let documents = attachments::for_dossiers(conn, std::slice::from_ref(&dossier.id))?
+        .into_iter()
+        .map(|a| Document {
+            filename: a.filename,
+            kind: a.kind,
+            size: a.size,
+        })
+        .collect();
     let context = RecordContext {
+        lang: lang.unwrap_or_else(|| Lang::of_locale(&user.locale)),
+        zone,
         board: board.name,
         session_title: session.title,
-        session_date: session
-            .scheduled_at
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
+        session_at: session.scheduled_at.and_utc(),
         reference: dossier.reference,
         pseudonym: dossier.patient_pseudonym,
+        referrer: referrer
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        organization: referrer.and_then(|u| u.organization),
         question: dossier.question,
+        history: dossier.history,
+        created_at: dossier.created_at.and_utc(),
+        submitted_at: dossier.submitted_at.map(|t| t.and_utc()),
+        documents,
         thumbnails: Vec::new(),
     };
-    Ok(Done::quiet((row, context)))
+    Ok(Done::quiet((seen, context)))
 }

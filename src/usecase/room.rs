@@ -34,12 +34,12 @@ pub fn viewer(
     user: &UserRow,
     role: RoomRole,
 ) -> AppResult<Viewer> {
-    let own = if role == RoomRole::Referrer {
-        sessions::own_dossiers(conn, &session.board_id, &user.id)?
-    } else {
-        Vec::new()
-    };
-    Ok(Viewer::of(role, user.is_admin(), &user.id, own))
+    if role != RoomRole::Referrer {
+        return Ok(Viewer::of(role, user.is_admin(), &user.id, Vec::new()));
+    }
+    let own = sessions::own_dossiers(conn, &session.board_id, &user.id)?;
+    let shown = boards::get(conn, &session.board_id)?.show_ballots_to_referrer;
+    Ok(Viewer::of(role, user.is_admin(), &user.id, own).showing_ballots(shown))
 }
 
 /// A session `user` may see (404 otherwise), with their role in it.
@@ -260,15 +260,28 @@ pub struct Snapshot {
     pub open_votes: Vec<VoteRow>,
     /// Who presents, when the chair handed it on.
     pub presenter_id: Option<String>,
+    /// Where each open vote stands for the joiner (their own ballot included).
+    pub standings: Vec<super::votes::VoteStanding>,
 }
 
-pub fn snapshot(conn: &mut DbConn, session_id: &str, upto: i64) -> AppResult<Snapshot> {
+/// The room as of the event `upto`, for `reader` (whose own ballots it carries).
+pub fn snapshot(
+    conn: &mut DbConn,
+    session_id: &str,
+    upto: i64,
+    reader: &str,
+) -> AppResult<Snapshot> {
+    let session = sessions::get_record(conn, session_id)?;
+    let open_votes = votes::open_as_of(conn, session_id, upto)?;
+    let standings =
+        super::votes::standings(conn, &session.row.board_id, &open_votes, Some(reader))?;
     Ok(Snapshot {
-        session: sessions::get_record(conn, session_id)?,
         participants: presence::participants(conn, session_id)?,
         current_dossier_id: events::focused_dossier(conn, session_id, upto)?,
-        open_votes: votes::open_as_of(conn, session_id, upto)?,
         presenter_id: presenter(conn, session_id, upto)?,
+        session,
+        open_votes,
+        standings,
     })
 }
 

@@ -255,21 +255,33 @@ pub fn decide(
     Ok((committed, events))
 }
 
-/// A decision `user` may see (the board's people, admins, the dossier's referrer), recording
-/// the read; 404 otherwise.
-pub fn read(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<DecisionRow> {
-    let row = decisions::by_id(conn, id)?.ok_or_else(|| AppError::not_found("decision"))?;
+/// A decision as one reader gets it: whether they read its named ballots (API.md section 16).
+#[derive(Debug, Clone)]
+pub struct DecisionSeen {
+    pub row: DecisionRow,
+    pub named_ballots: bool,
+}
+
+fn relation_to(conn: &mut DbConn, user: &UserRow, row: &DecisionRow) -> AppResult<DossierRelation> {
     let referrer = dossiers::by_id(conn, &row.dossier_id)?.map(|d| d.referrer_id);
-    let relation = DossierRelation {
+    Ok(DossierRelation {
         is_referrer: referrer.as_deref() == Some(user.id.as_str()),
         board_role: boards::role_of(conn, &row.board_id, &user.id)?,
         is_admin: user.is_admin(),
-    };
+    })
+}
+
+/// A decision `user` may see (the board's people, admins, the dossier's referrer), recording
+/// the read; 404 otherwise.
+pub fn read(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<DecisionSeen> {
+    let row = decisions::by_id(conn, id)?.ok_or_else(|| AppError::not_found("decision"))?;
+    let relation = relation_to(conn, user, &row)?;
     if !relation.can_view() {
         return Err(AppError::not_found("decision"));
     }
     audit::record(conn, Audit::new(&user.id, "decision.read", "decision", id))?;
-    Ok(row)
+    let named_ballots = super::dossiers::named_ballots(conn, &relation, &row.board_id)?;
+    Ok(DecisionSeen { row, named_ballots })
 }
 
 /// The decisions `user` may see, newest first, at most `limit`; the read is recorded.
@@ -278,7 +290,7 @@ pub fn list(
     user: &UserRow,
     filter: &DecisionFilter,
     limit: i64,
-) -> AppResult<Vec<DecisionRow>> {
+) -> AppResult<Vec<DecisionSeen>> {
     let visible_to = (!user.is_admin()).then_some(user.id.as_str());
     let rows = decisions::list(conn, visible_to, filter, limit)?;
     audit::record_list(
@@ -289,5 +301,75 @@ pub fn list(
         rows.iter().map(|r| r.id.as_str()),
         json!({}),
     )?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|row| {
+            let relation = relation_to(conn, user, &row)?;
+            let named_ballots = super::dossiers::named_ballots(conn, &relation, &row.board_id)?;
+            Ok(DecisionSeen { row, named_ballots })
+        })
+        .collect()
+}
+
+/// Where an open vote stands for one reader of the room (API.md section 16): how many ballots,
+/// who would count and the quorum as if the vote closed now, and the reader's own ballot.
+#[derive(Debug, Clone)]
+pub struct VoteStanding {
+    pub vote_id: String,
+    pub dossier_id: String,
+    pub cast: i64,
+    pub standing: decision::Standing,
+    /// The reader's own ballot (option, comment), never anyone else's.
+    pub mine: Option<(String, Option<String>)>,
+}
+
+/// The standing of each vote in `open` (votes of one board's session), for `reader`.
+pub fn standings(
+    conn: &mut DbConn,
+    board_id: &str,
+    open: &[VoteRow],
+    reader: Option<&str>,
+) -> AppResult<Vec<VoteStanding>> {
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rule = boards::get(conn, board_id)?.quorum();
+    let members: Vec<String> = boards::members(conn, board_id)?
+        .into_iter()
+        .map(|(u, _)| u.id)
+        .collect();
+    let member_ids: Vec<&str> = members.iter().map(String::as_str).collect();
+    open.iter()
+        .map(|vote| {
+            let ballots = votes::ballots_of(conn, &vote.id)?;
+            let cast: Vec<CastBallot<'_>> = ballots
+                .iter()
+                .map(|(u, option, _)| CastBallot {
+                    voter_id: &u.id,
+                    specialty: u.specialty.as_deref(),
+                    option,
+                })
+                .collect();
+            let mine = ballots
+                .iter()
+                .find(|(u, _, _)| Some(u.id.as_str()) == reader)
+                .map(|(_, option, comment)| (option.clone(), comment.clone()));
+            Ok(VoteStanding {
+                vote_id: vote.id.clone(),
+                dossier_id: vote.dossier_id.clone(),
+                cast: i64::try_from(ballots.len()).unwrap_or(i64::MAX),
+                standing: decision::standing(&rule, &member_ids, &cast),
+                mine,
+            })
+        })
+        .collect()
+}
+
+/// The standing of one vote (the room's `tally`; a ballot's note may arrive just after the
+/// vote closed, and still counts); `None` for an unknown vote.
+pub fn standing_of(conn: &mut DbConn, vote_id: &str) -> AppResult<Option<VoteStanding>> {
+    let Some(vote) = votes::by_id(conn, vote_id)? else {
+        return Ok(None);
+    };
+    let board_id = sessions::get_record(conn, &vote.session_id)?.row.board_id;
+    Ok(standings(conn, &board_id, std::slice::from_ref(&vote), None)?.pop())
 }

@@ -167,7 +167,7 @@ async fn can_says_what_each_caller_may_do(backend: Backend) {
     app.add_member(&admin, &board, &coordinator, "coordinator")
         .await;
     app.add_member(&admin, &board, &member, "member").await;
-    let can = |manage_members, plan_sessions, export| json!({"manage_members": manage_members, "plan_sessions": plan_sessions, "export": export});
+    let can = |manage_members, plan_sessions, export| json!({"manage_members": manage_members, "edit": manage_members, "plan_sessions": plan_sessions, "export": export});
     for (who, expected) in [
         (&coordinator, can(true, true, true)),
         (&member, can(false, false, false)),

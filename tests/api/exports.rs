@@ -270,8 +270,10 @@ async fn printable_record(backend: Backend) {
     let app = spawn_app(backend).await;
     let (m, made) = decisions(&app).await;
     let id = made[0]["id"].as_str().unwrap();
-    let path = format!("/api/decisions/{id}/report.pdf");
-    let (status, ct, pdf) = download(&app, &path, &m.referrer.token).await;
+    // The board's chair reads the named ballots; English asked for (French is the default:
+    // see record_fr.rs).
+    let path = format!("/api/decisions/{id}/report.pdf?locale=en");
+    let (status, ct, pdf) = download(&app, &path, &m.chair.token).await;
     assert_eq!((status, ct.as_str()), (200, "application/pdf"));
     assert!(pdf.starts_with(b"%PDF-"));
     let file = tempfile::NamedTempFile::new().unwrap();

@@ -84,10 +84,14 @@ async fn a_meeting_decides(backend: Backend) {
         let tally = chair
             .until(|v| v["type"] == "tally" && v["cast"] == i as i64 + 1)
             .await;
-        assert_eq!(
-            tally,
-            json!({"type": "tally", "vote_id": vote, "cast": i + 1})
-        );
+        // How many, and who (never for what), and the quorum as if the vote closed now.
+        assert_eq!(tally["vote_id"], vote.as_str());
+        assert_eq!(tally["cast"], i + 1);
+        assert_eq!(tally["voters"].as_array().unwrap().len(), i + 1);
+        assert_eq!(tally["quorum"]["met"], i + 1 == 3);
+        assert_eq!(tally["quorum"]["voters"], i + 1);
+        assert_eq!(tally["quorum"]["missing_voters"], 2 - i);
+        assert!(!tally.to_string().contains(choices[i]), "{tally}");
     }
     // The third specialist changes their mind; the count stays at 3.
     members[2]
@@ -151,9 +155,19 @@ async fn a_meeting_decides(backend: Backend) {
     // It is persisted and readable; the dossier is decided.
     let id = decision["id"].as_str().unwrap();
     let got = app
-        .get(&format!("/api/decisions/{id}"), Some(&m.referrer.token))
+        .get(
+            &format!("/api/decisions/{id}"),
+            Some(&m.specialists[0].token),
+        )
         .await;
     assert_eq!(got.expect(200), &decision);
+    // The referrer reads it without the named ballots (the board does not show them).
+    let mut without_ballots = decision.clone();
+    without_ballots["ballots"] = json!([]);
+    let got = app
+        .get(&format!("/api/decisions/{id}"), Some(&m.referrer.token))
+        .await;
+    assert_eq!(got.expect(200), &without_ballots);
     let dossier = app
         .get(
             &format!("/api/dossiers/{}", m.dossier),
@@ -161,12 +175,12 @@ async fn a_meeting_decides(backend: Backend) {
         )
         .await;
     assert_eq!(dossier.body["status"], "decided");
-    assert_eq!(dossier.body["decision"], decision);
+    assert_eq!(dossier.body["decision"], without_ballots);
     // The log holds exactly the three durable events, in order.
     let log = app
         .get(
             &format!("/api/sessions/{}/events", m.session),
-            Some(&m.referrer.token),
+            Some(&m.chair.token),
         )
         .await;
     let seqs: Vec<i64> = log.body["items"]

@@ -168,6 +168,14 @@ async fn meetings_are_mailed_without_health_data(backend: Backend) {
     // Nothing about the unpublished session yet.
     assert_eq!(mails.len(), 1);
 
+    // One specialist reads English (API.md section 16): their mails are in English only.
+    app.patch(
+        "/api/me",
+        Some(&m.specialists[0].token),
+        serde_json::json!({"locale": "en"}),
+    )
+    .await
+    .expect(200);
     // Publishing invites the board and the referrer; the calendar part is invite.ics's event.
     let published = publish(&app, &m, &m.session).await;
     assert!(published["published_at"].is_string());
@@ -209,6 +217,15 @@ async fn meetings_are_mailed_without_health_data(backend: Backend) {
             "REQUEST"
         );
         assert_eq!(inv[0].ics("SEQUENCE").as_deref(), Some("0"));
+        let english = *e == m.specialists[0].email.as_str();
+        assert_eq!(inv[0].text.starts_with("Hello"), english, "{}", inv[0].text);
+        assert_eq!(inv[0].text.contains("Bonjour"), !english, "{}", inv[0].text);
+        assert_eq!(
+            inv[0].subject.contains("agenda of the session"),
+            english,
+            "{}",
+            inv[0].subject
+        );
     }
     // The referrer also hears that their dossier is on the agenda (a mail of its own, sent in
     // any order with the invitations: wait until none is pending).
@@ -310,7 +327,12 @@ async fn meetings_are_mailed_without_health_data(backend: Backend) {
         assert_eq!(c[0].ics("METHOD").as_deref(), Some("CANCEL"));
         assert_eq!(c[0].ics("STATUS").as_deref(), Some("CANCELLED"));
         assert_eq!(c[0].ics("SEQUENCE").as_deref(), Some("1"));
-        assert!(c[0].subject.contains("annulée"), "{}", c[0].subject);
+        let word = if *e == m.specialists[0].email.as_str() {
+            "cancelled"
+        } else {
+            "annulée"
+        };
+        assert!(c[0].subject.contains(word), "{}", c[0].subject);
     }
     let back = app
         .get(&format!("/api/dossiers/{other}"), Some(&m.referrer.token))

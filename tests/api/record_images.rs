@@ -74,12 +74,14 @@ async fn the_record_shows_key_images_as_thumbnails(backend: Backend) {
     assert_eq!(res.status().as_u16(), 200);
     let pdf = res.bytes().await.unwrap().to_vec();
     let text = poppler("pdftotext", &["-layout"], &pdf);
+    // The referrer reads the record in French, their default language.
     for expected in [
-        "Key images",
+        "Images clés",
         "Lésion rehaussée après gadolinium",
-        "Image 3 of series",
-        "Image 5 of series",
-        "(no note)",
+        "Image 3 de la série",
+        "Image 5 de la série",
+        "(sans note)",
+        "Marquée par",
     ] {
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }
