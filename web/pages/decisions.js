@@ -1,19 +1,33 @@
-// Decisions with filters; exports (CSV, JSON, FHIR) for the board's coordinators and admins.
+// Decisions with filters; exports (CSV, CSV for French Excel, JSON, FHIR) for the board's
+// coordinators and admins; each decision's printable record in the page's language.
 import { get, query, download } from '../api.js';
-import { h, replace, badge, fmtTime, field, clearErrors, showError } from '../dom.js';
+import { h, replace, field, clearErrors, showError } from '../dom.js';
 import { boardsWithRoles, may } from '../context.js';
+import { t, tn, formatTime, currentLang } from '../i18n.js';
+import { statusBadge, stackTable, coordPage } from '../boards/ui.js';
+
+const EXPORTS = [
+  { id: 'csv', params: { format: 'csv' }, name: 'decisions.csv' },
+  { id: 'excel', params: { format: 'csv', dialect: 'excel-fr' }, name: 'decisions.csv' },
+  { id: 'json', params: { format: 'json' }, name: 'decisions.json' },
+  { id: 'fhir', params: { format: 'fhir' }, name: 'decisions.fhir.json' },
+];
 
 export async function decisionsPage(main) {
+  coordPage(main);
   const boards = await boardsWithRoles();
   const boardSel = h('select', { id: 'f-board', 'data-field': 'board_id' },
-    h('option', { value: '' }, 'All boards'),
+    h('option', { value: '' }, t('decisions.filter.all_boards')),
     boards.map((b) => h('option', { value: b.id }, b.name)));
   const from = h('input', { id: 'f-from', type: 'date', 'data-field': 'from' });
   const to = h('input', { id: 'f-to', type: 'date', 'data-field': 'to' });
-  const button = h('button', { type: 'submit' }, 'Show');
-  const form = h('form', { class: 'card', novalidate: true, id: 'decision-filters', 'aria-label': 'Filter decisions' },
+  const button = h('button', { type: 'submit' }, t('decisions.filter.show'));
+  const form = h('form', { class: 'card', novalidate: true, id: 'decision-filters', 'aria-label': t('decisions.filter') },
     h('p', { class: 'form-error', role: 'alert', hidden: true }),
-    h('div', { class: 'row' }, field('Board', boardSel), field('From (day)', from), field('To (day, inclusive)', to)),
+    h('div', { class: 'row' },
+      field(t('decisions.filter.board'), boardSel),
+      field(t('decisions.filter.from'), from),
+      field(t('decisions.filter.to'), to)),
     h('div', { class: 'actions' }, button));
   const exportsBox = h('div', { id: 'exports' });
   const results = h('div', { id: 'decision-results', 'aria-live': 'polite' });
@@ -33,52 +47,81 @@ export async function decisionsPage(main) {
     const exportable = boards.some((b) => may(b, 'export'));
     const allowed = board ? may(board, 'export') : exportable;
     if (!allowed) {
-      replace(exportsBox, exportable
-        ? h('p', { class: 'hint' }, 'Choose a board you coordinate to export its decisions.') : null);
+      replace(exportsBox, exportable ? h('p', { class: 'hint' }, t('decisions.export.choose')) : null);
       return;
     }
     const status = h('span', { role: 'status', class: 'muted', id: 'export-status' });
-    const exportButton = (format, label, ext) => h('button', {
-      type: 'button', class: 'secondary', id: `export-${format}`,
-      onclick: async () => {
-        status.textContent = `Preparing the ${label} export…`;
+    const exportButton = (spec) => h('button', {
+      type: 'button', class: 'secondary', id: `export-${spec.id}`,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        status.textContent = t('decisions.export.preparing', { format: t(`decisions.export.${spec.id}`) });
         try {
-          const name = await download(`/api/exports/decisions${query({ format, ...filters() })}`, `decisions.${ext}`);
-          status.textContent = `Saved ${name}.`;
-        } catch (err) { status.textContent = `Export failed: ${err.message}`; }
+          const name = await download(`/api/exports/decisions${query({ ...spec.params, ...filters() })}`, spec.name);
+          status.textContent = t('decisions.export.saved', { file: name });
+        } catch (err) {
+          status.textContent = t('decisions.export.failed', { detail: err.message });
+        } finally { btn.disabled = false; }
       },
-    }, `Export ${label}`);
-    replace(exportsBox, h('div', { class: 'actions' }, exportButton('csv', 'CSV', 'csv'),
-      exportButton('json', 'JSON', 'json'), exportButton('fhir', 'FHIR', 'fhir.json'), status));
+    }, t(`decisions.export.${spec.id}`));
+    replace(exportsBox, h('div', { class: 'actions', role: 'group', 'aria-label': t('decisions.export') },
+      EXPORTS.map(exportButton), status));
   }
+
+  const outcomeText = (d) => d.outcome || (d.status === 'decided' ? '—' : t(`decisions.status.${d.status}`));
+  const tallyText = (d) => {
+    const entries = Object.entries(d.tally || {});
+    return entries.length ? entries.map(([o, n]) => t('decisions.tally.item', { option: o, count: n })).join(', ') : '—';
+  };
 
   async function load() {
     clearErrors(form);
     renderExports();
     try {
       const { items } = await get(`/api/decisions${query(filters())}`);
-      replace(results, items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'decisions-table' },
-        h('caption', { class: 'visually-hidden' }, 'Decisions'),
-        h('thead', {}, h('tr', {}, ['Decided', 'Dossier', 'Proposal', 'Status', 'Outcome', 'Tally', 'Quorum', 'Recommendation', 'Record'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, items.map((d) => {
+      replace(results, items.length ? stackTable({
+        id: 'decisions-table',
+        caption: t('decisions.table'),
+        columns: [
+          { label: t('decisions.col.decided') }, { label: t('decisions.col.dossier') }, { label: t('decisions.col.proposal') },
+          { label: t('decisions.col.status') }, { label: t('decisions.col.outcome') }, { label: t('decisions.col.tally') },
+          { label: t('decisions.col.quorum') }, { label: t('decisions.col.summary'), className: 'prewrap' },
+          { label: t('decisions.col.record') }],
+        rows: items.map((d) => {
+          const reference = refs.get(d.dossier_id);
           const pdfStatus = h('span', { role: 'status', class: 'muted' });
-          return h('tr', { 'data-decision-id': d.id },
-            h('td', {}, fmtTime(d.decided_at)),
-            h('td', {}, h('a', { href: `#/dossiers/${d.dossier_id}` }, refs.get(d.dossier_id) || 'dossier')),
-            h('td', {}, d.proposal),
-            h('td', {}, badge(d.status)),
-            h('td', {}, d.outcome || '—'),
-            h('td', {}, Object.entries(d.tally).map(([o, n]) => `${o}: ${n}`).join(', ')),
-            h('td', {}, d.quorum.met ? 'met' : 'not met', ` (${d.quorum.voters})`),
-            h('td', { class: 'prewrap' }, d.summary),
-            h('td', {}, h('button', {
-              type: 'button', class: 'secondary', 'aria-label': `Printable record of the decision on ${refs.get(d.dossier_id) || 'this dossier'}`,
-              onclick: async () => {
-                try { await download(`/api/decisions/${d.id}/report.pdf`, `decision-${d.id}.pdf`); pdfStatus.textContent = ''; } catch (err) { pdfStatus.textContent = err.message; }
-              },
-            }, 'PDF'), pdfStatus));
-        }))))
-        : h('p', { class: 'muted' }, 'No decision matches.'));
+          return {
+            props: { 'data-decision-id': d.id },
+            cells: [
+              formatTime(d.decided_at),
+              h('a', { href: `#/dossiers/${d.dossier_id}` }, reference || t('decisions.dossier')),
+              d.proposal,
+              statusBadge('decision', d.status),
+              outcomeText(d),
+              tallyText(d),
+              [d.quorum && d.quorum.met ? t('decisions.quorum.met') : t('decisions.quorum.not_met'), ' ',
+                h('span', { class: 'muted' }, tn('decisions.quorum.voters', (d.quorum && d.quorum.voters) || 0))],
+              d.summary,
+              [h('button', {
+                type: 'button',
+                class: 'secondary',
+                'aria-label': reference ? t('decisions.record.label', { reference }) : t('decisions.record.label.unknown'),
+                onclick: async (e) => {
+                  const btn = e.currentTarget;
+                  btn.disabled = true;
+                  pdfStatus.textContent = '';
+                  try {
+                    await download(`/api/decisions/${d.id}/report.pdf${query({ locale: currentLang() })}`, `decision-${d.id}.pdf`);
+                  } catch (err) {
+                    pdfStatus.textContent = t('decisions.record.failed', { detail: err.message });
+                  } finally { btn.disabled = false; }
+                },
+              }, t('decisions.record')), pdfStatus],
+            ],
+          };
+        }),
+      }) : h('p', { class: 'muted' }, t('decisions.none')));
     } catch (err) {
       replace(results);
       showError(form, err);
@@ -87,6 +130,6 @@ export async function decisionsPage(main) {
 
   boardSel.addEventListener('change', renderExports);
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
-  replace(main, h('h1', {}, 'Decisions'), form, exportsBox, results);
+  replace(main, h('h1', {}, t('decisions.title')), form, exportsBox, results);
   await load();
 }

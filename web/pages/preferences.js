@@ -1,8 +1,16 @@
-// The signed-in user's preferences (API.md section 12): how notifications are mailed, and the
-// secret address of their calendar feed.
-import { api, get, post } from '../api.js';
+// The signed-in user's preferences: their language (API.md section 16), how notifications are
+// mailed, and the secret address of their calendar feed (section 12).
+import {
+  api, get, post, patch, session,
+} from '../api.js';
 import { h, replace, clearErrors, showError } from '../dom.js';
-import { t } from '../i18n.js';
+import { applyLocale } from '../context.js';
+import { keepDraft } from '../drafts.js';
+import { t, currentLang } from '../i18n.js';
+
+const LANGUAGES = ['fr', 'en'];
+// Set when the language was just saved: the page, drawn again in the new language, says so.
+let languageJustSaved = false;
 
 const MAIL_CHOICES = ['immediate', 'daily_digest', 'off'];
 
@@ -20,6 +28,8 @@ function mailForm(current) {
         h('label', { for: `prefs-mail-${choice}` }, t(`prefs.mail.${choice}`))))),
     h('p', { class: 'hint', id: 'prefs-mail-hint' }, t('prefs.mail.hint')),
     h('div', { class: 'actions' }, save), saved);
+  // A choice made but not saved survives a session that ends meanwhile.
+  const draft = keepDraft(form, 'prefs-mail');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
@@ -30,6 +40,7 @@ function mailForm(current) {
     try {
       const prefs = await api('PUT', '/api/me/preferences', { mail: chosen.value });
       form.querySelector(`#prefs-mail-${prefs.mail}`).checked = true;
+      draft.clear();
       saved.textContent = t('prefs.mail.saved');
     } catch (err) {
       showError(form, err);
@@ -94,11 +105,58 @@ function calendarCard() {
     errorLine, result, status);
 }
 
+/**
+ * The language of the pages, mails and printed records (`PATCH /api/me {"locale"}`); saving
+ * draws the page again in the chosen language.
+ */
+function languageCard() {
+  const user = session.user;
+  const current = (user && LANGUAGES.includes(user.locale)) ? user.locale : currentLang();
+  const save = h('button', { type: 'submit', id: 'prefs-lang-save' }, t('auth.prefs.lang.save'));
+  const status = h('p', {
+    class: 'hint', role: 'status', 'aria-live': 'polite', id: 'prefs-lang-status',
+  }, languageJustSaved ? t('auth.prefs.lang.saved') : '');
+  languageJustSaved = false;
+  const form = h('form', { novalidate: true, 'aria-labelledby': 'prefs-lang-h', id: 'prefs-lang-form' },
+    h('p', { class: 'form-error', role: 'alert', hidden: true }),
+    h('fieldset', { 'aria-describedby': 'prefs-lang-hint' },
+      h('legend', {}, t('auth.prefs.lang.legend')),
+      LANGUAGES.map((code) => h('div', { class: 'field inline' },
+        h('input', {
+          type: 'radio', name: 'locale', id: `prefs-lang-${code}`, value: code, checked: code === current, 'data-field': 'locale',
+        }),
+        h('label', { for: `prefs-lang-${code}`, lang: code }, t(`auth.lang.${code}`))))),
+    h('p', { class: 'hint', id: 'prefs-lang-hint' }, t('auth.prefs.lang.hint')),
+    h('div', { class: 'actions' }, save), status);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    status.textContent = '';
+    const chosen = form.querySelector('input[name="locale"]:checked');
+    if (!chosen) return;
+    save.disabled = true;
+    try {
+      const me = await patch('/api/me', { locale: chosen.value });
+      session.saveUser(me);
+      applyLocale(me.locale);
+      languageJustSaved = true;
+      window.dispatchEvent(new Event('consilium:rerender'));
+    } catch (err) {
+      showError(form, err);
+      save.disabled = false;
+    }
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'prefs-lang-h' },
+    h('h2', { id: 'prefs-lang-h' }, t('auth.prefs.lang.title')),
+    form);
+}
+
 export async function preferencesPage(main) {
   const prefs = await get('/api/me/preferences');
   replace(main,
     h('h1', {}, t('prefs.title')),
     h('p', {}, h('a', { href: '#/notifications' }, t('inbox.title'))),
+    languageCard(),
     h('section', { class: 'card', 'aria-labelledby': 'prefs-mail-h' },
       h('h2', { id: 'prefs-mail-h' }, t('prefs.mail.title')),
       mailForm(prefs.mail)),

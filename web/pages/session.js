@@ -3,10 +3,11 @@
 // may join it, its invitation for their calendar.
 import { get, post, api, query, download } from '../api.js';
 import {
-  h, replace, badge, field, clearErrors, showError, toUtc, toLocalInput,
+  h, replace, field, clearErrors, showError, toUtc, toLocalInput,
 } from '../dom.js';
 import { boardsWithRoles, may } from '../context.js';
 import { t, formatTime } from '../i18n.js';
+import { statusBadge as badgeOf, coordPage } from '../boards/ui.js';
 
 /** Disables `button` while `work()` runs. */
 async function busy(button, work) {
@@ -70,6 +71,7 @@ function editForm(session, onSaved) {
 }
 
 export async function sessionPage(main, id) {
+  coordPage(main);
   let session = await get(`/api/sessions/${id}`);
   const boards = await boardsWithRoles();
   const board = boards.find((b) => b.id === session.board_id);
@@ -100,14 +102,14 @@ export async function sessionPage(main, id) {
     const queue = managesAgenda
       ? (await get(`/api/dossiers${query({ board_id: session.board_id, status: 'submitted' })}`)).items
       : [];
-    const agendaForm = h('form', { class: 'actions', novalidate: true, 'aria-label': 'Add to the agenda' },
+    const agendaForm = h('form', { class: 'actions agenda-form', novalidate: true, 'aria-label': t('boards.session.agenda.form') },
       h('p', { class: 'form-error', role: 'alert', hidden: true }));
     if (managesAgenda) {
       const pick = h('select', { id: 'agenda-dossier', 'data-field': 'dossier_id' },
-        queue.length ? queue.map((d) => h('option', { value: d.id }, `${d.reference} — ${d.title}`))
-          : h('option', { value: '' }, 'No submitted dossier'));
-      const add = h('button', { type: 'submit', disabled: !queue.length }, 'Add to agenda');
-      agendaForm.append(field('Submitted dossier', pick), add);
+        queue.length ? queue.map((d) => h('option', { value: d.id }, t('boards.session.agenda.option', { reference: d.reference, title: d.title })))
+          : h('option', { value: '' }, t('boards.session.agenda.none_submitted')));
+      const add = h('button', { type: 'submit', disabled: !queue.length }, t('boards.session.agenda.add'));
+      agendaForm.append(field(t('boards.session.agenda.pick'), pick), add);
       agendaForm.addEventListener('submit', async (e) => {
         e.preventDefault();
         clearErrors(agendaForm);
@@ -137,10 +139,10 @@ export async function sessionPage(main, id) {
     }));
 
     const closeButton = may(session, 'close')
-      ? h('button', { type: 'button', class: 'secondary' }, 'Close the session') : null;
+      ? h('button', { type: 'button', class: 'secondary', id: 'session-close' }, t('boards.session.close')) : null;
     closeButton?.addEventListener('click', () => {
-      if (!window.confirm('Close this session? Open votes are closed as by the chair.')) return;
-      act(closeButton, 'close', '', 'session-state');
+      if (!window.confirm(t('boards.session.close.confirm', { title: session.title }))) return;
+      act(closeButton, 'close', t('boards.session.close.done'), 'session-state');
     });
 
     const cancelButton = may(session, 'cancel')
@@ -171,28 +173,28 @@ export async function sessionPage(main, id) {
       cancelled ? h('p', { class: 'form-error' }, t('session.cancelled.note')) : null,
       session.published_at || !cancelled ? h('p', { id: 'session-published', tabindex: '-1' },
         session.published_at ? t('session.published', { date: formatTime(session.published_at) }) : t('session.unpublished')) : null,
-      session.video_url && !cancelled ? h('p', {}, h('a', { href: session.video_url, target: '_blank', rel: 'noopener noreferrer' }, 'Join the video call')) : null,
+      session.video_url && !cancelled ? h('p', {}, h('a', { href: session.video_url, target: '_blank', rel: 'noopener noreferrer' }, t('boards.session.video'))) : null,
       h('div', { class: 'actions', role: 'group', 'aria-label': t('session.actions') },
-        session.status !== 'closed' && !cancelled ? h('a', { class: 'button', href: `#/sessions/${id}/live`, id: 'open-room' }, may(session, 'chair') ? 'Open the live room as chair' : 'Join the live room') : null,
+        session.status !== 'closed' && !cancelled ? h('a', { class: 'button', href: `#/sessions/${id}/live`, id: 'open-room' }, may(session, 'chair') ? t('boards.session.room.chair') : t('boards.session.room.join')) : null,
         publishButton, calendarButton, closeButton, cancelButton),
       publishButton ? h('p', { class: 'hint', id: 'session-publish-hint' }, t('session.publish.hint')) : null,
       status,
       errorLine,
       edit,
       h('section', { class: 'card', 'aria-labelledby': 'agenda-h' },
-        h('h2', { id: 'agenda-h' }, 'Agenda'),
+        h('h2', { id: 'agenda-h' }, t('boards.session.agenda')),
         session.agenda.length ? h('ol', { id: 'agenda' }, session.agenda.map((a) => h('li', { 'data-dossier-id': a.dossier_id },
-          h('a', { href: `#/dossiers/${a.dossier_id}` }, a.reference), ` — ${a.title} `, badge(a.status), ' ',
+          h('a', { href: `#/dossiers/${a.dossier_id}` }, a.reference), ' ', h('span', {}, a.title), ' ', badgeOf('dossier', a.status), ' ',
           managesAgenda && a.status === 'scheduled' ? h('button', {
-            type: 'button', class: 'secondary', 'aria-label': `Remove ${a.reference} from the agenda`,
+            type: 'button', class: 'secondary', 'aria-label': t('boards.session.agenda.remove.label', { reference: a.reference }),
             onclick: async (e) => {
               const button = e.currentTarget;
               await busy(button, async () => {
                 try { session = await api('DELETE', `/api/sessions/${id}/agenda/${a.dossier_id}`); await render(); } catch (err) { fail(err); }
               });
             },
-          }, 'Remove') : null)))
-          : h('p', { class: 'muted' }, 'The agenda is empty.'),
+          }, t('boards.session.agenda.remove')) : null)))
+          : h('p', { class: 'muted' }, t('boards.session.agenda.empty')),
         managesAgenda ? agendaForm : null));
   }
   await render();
