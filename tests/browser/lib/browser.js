@@ -40,12 +40,13 @@ export function assertNoProblems(page) {
   assert.deepEqual(real, [], `browser problems on ${page.url()}`);
 }
 
+/** Signs in through the sign-in page, by its fields' ids (the page speaks French or English). */
 export async function signIn(page, user) {
   await page.goto(`${page.baseUrl}/#/login`);
-  await page.getByLabel('E-mail').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.locator('#login-email').fill(user.email);
+  await page.locator('#login-password').fill(user.password);
+  await page.locator('#login-submit').click();
+  await page.locator('#sign-out').waitFor();
 }
 
 export async function screenshot(page, name) {
