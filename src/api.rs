@@ -176,10 +176,22 @@ pub struct Dossier {
     pub attachments: Vec<Attachment>,
     /// The latest decision on this dossier (a decided, tied or no-quorum attempt), if any.
     pub decision: Option<Decision>,
+    /// The largest attachment this service accepts, in bytes, so that a page can refuse a
+    /// larger file before sending it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
     pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     /// What the caller may do with this dossier.
     pub can: DossierCan,
+}
+
+impl Dossier {
+    /// With the service's upload limit (set by the handlers, which know the configuration).
+    pub fn with_upload_limit(mut self, bytes: u64) -> Dossier {
+        self.max_upload_bytes = Some(bytes);
+        self
+    }
 }
 
 impl From<DossierView> for Dossier {
@@ -204,6 +216,7 @@ impl From<DossierView> for Dossier {
                 .as_ref()
                 .and_then(|d| Decision::try_from(d).ok())
                 .map(|d| d.for_reader(view.named_ballots)),
+            max_upload_bytes: None,
             created_at: utc(r.created_at),
             submitted_at: r.submitted_at.map(utc),
             can: view.can,

@@ -228,6 +228,21 @@ pub fn update_content(
     changed_once(n)
 }
 
+/// Moves a draft to another board.
+pub fn set_board(conn: &mut DbConn, id: &str, board_id: &str) -> AppResult<()> {
+    let n = diesel::update(
+        dossiers::table
+            .filter(dossiers::id.eq(id))
+            .filter(dossiers::status.eq(DossierStatus::Draft.as_str())),
+    )
+    .set((
+        dossiers::board_id.eq(board_id),
+        dossiers::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    changed_once(n)
+}
+
 fn changed_once(n: usize) -> AppResult<()> {
     if n == 1 {
         Ok(())

@@ -204,6 +204,8 @@ pub struct DossierPatch {
     pub history: Option<String>,
     pub urgency: Option<Urgency>,
     pub consent: Option<bool>,
+    /// Another board of the service (only while a draft: `may_change_board`).
+    pub board_id: Option<String>,
 }
 
 impl DossierPatch {
@@ -213,6 +215,7 @@ impl DossierPatch {
             && self.question.is_none()
             && self.history.is_none()
             && self.urgency.is_none()
+            && self.board_id.is_none()
             && self.consent.is_none()
     }
 
@@ -245,6 +248,18 @@ impl DossierPatch {
 pub enum PatchError {
     NotEditable(DossierStatus),
     Invalid(ValidationError),
+    /// The board was asked to change after the dossier left the draft state.
+    BoardFixed(DossierStatus),
+}
+
+/// A dossier goes to another board only while it is a draft: once submitted, its board has
+/// seen it (and may have put it on an agenda).
+pub fn may_change_board(status: DossierStatus) -> Result<(), PatchError> {
+    if status == DossierStatus::Draft {
+        Ok(())
+    } else {
+        Err(PatchError::BoardFixed(status))
+    }
 }
 
 /// Human-readable dossier reference: `RCP-2026-000042`.
@@ -348,6 +363,14 @@ mod tests {
             drop_consent.apply_to(Submitted, &content()),
             Err(PatchError::Invalid(e)) if e.field == "consent"
         ));
+    }
+
+    #[test]
+    fn the_board_changes_only_while_a_draft() {
+        assert!(may_change_board(Draft).is_ok());
+        for s in [Submitted, Scheduled, Decided, Withdrawn] {
+            assert_eq!(may_change_board(s), Err(PatchError::BoardFixed(s)));
+        }
     }
 
     #[test]

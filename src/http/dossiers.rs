@@ -53,6 +53,8 @@ pub struct CreateDossierRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchDossierRequest {
+    /// Another board (only while the dossier is a draft).
+    pub board_id: Option<String>,
     pub title: Option<String>,
     pub patient: Option<PatientInput>,
     pub question: Option<String>,
@@ -99,7 +101,7 @@ pub async fn create_dossier(
     })
     .await?;
     state.hub.publish(&done.events);
-    Ok(HttpResponse::Created().json(Dossier::from(done.value)))
+    Ok(HttpResponse::Created().json(shown(&state, done.value)))
 }
 
 /// The dossiers the caller may see, newest first.
@@ -131,7 +133,7 @@ pub async fn list_dossiers(
     })
     .await?;
     Ok(web::Json(Items::collect(
-        done.value.into_iter().map(Dossier::from),
+        done.value.into_iter().map(|v| shown(&state, v)),
     )))
 }
 
@@ -149,7 +151,7 @@ pub async fn get_dossier(
 ) -> AppResult<web::Json<Dossier>> {
     let id = path_id(&path, "dossier")?;
     let done = usecase::run(&state.db, move |conn| dossiers::read(conn, &me.user, &id)).await?;
-    Ok(web::Json(Dossier::from(done.value)))
+    Ok(web::Json(shown(&state, done.value)))
 }
 
 /// Changes the content (the referrer, while the dossier is a draft or submitted).
@@ -190,6 +192,11 @@ pub async fn patch_dossier(
             .transpose()?,
         urgency: body.urgency,
         consent: body.consent,
+        board_id: body
+            .board_id
+            .as_deref()
+            .map(|b| field_id("board_id", b))
+            .transpose()?,
     };
     if patch.is_empty() {
         return Err(AppError::invalid("body", "no field to change"));
@@ -207,7 +214,12 @@ where
 {
     let done = usecase::run(&state.db, f).await?;
     state.hub.publish(&done.events);
-    Ok(web::Json(Dossier::from(done.value)))
+    Ok(web::Json(shown(&state, done.value)))
+}
+
+/// A dossier as the API shows it, with the service's upload limit.
+fn shown(state: &AppState, view: dossiers::DossierView) -> Dossier {
+    Dossier::from(view).with_upload_limit(state.config.max_upload_bytes)
 }
 
 /// Sends a draft to the board. Needs the patient's consent and a clinical question.

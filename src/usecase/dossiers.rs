@@ -12,7 +12,9 @@ use crate::db::{DbConn, boards, sessions};
 use crate::domain::ValidationError;
 use crate::domain::access::{self, DossierAction, DossierCan, DossierRelation};
 use crate::domain::board::BoardRole;
-use crate::domain::dossier::{DossierContent, DossierPatch, DossierStatus, PatchError, Transition};
+use crate::domain::dossier::{
+    DossierContent, DossierPatch, DossierStatus, PatchError, Transition, may_change_board,
+};
 use crate::error::{AppError, AppResult};
 
 /// A dossier as one caller sees it: the record and what they may do with it.
@@ -181,14 +183,16 @@ pub fn update(
     let (row, rel) = load_for(conn, user, id, DossierAction::Refer)?;
     let status = row.status();
     let changed = changed_fields(&patch);
+    if let Some(board_id) = patch.board_id.as_deref().filter(|b| *b != row.board_id) {
+        may_change_board(status).map_err(patch_error)?;
+        if boards::by_id(conn, board_id)?.is_none() {
+            return Err(AppError::invalid("board_id", "no such board"));
+        }
+        dossiers::set_board(conn, id, board_id)?;
+    }
     let next = patch
         .apply_to(status, &row.content())
-        .map_err(|e| match e {
-            PatchError::NotEditable(s) => {
-                AppError::conflict(format!("a dossier that is {s} can no longer be edited"))
-            }
-            PatchError::Invalid(v) => v.into(),
-        })?;
+        .map_err(patch_error)?;
     dossiers::update_content(conn, id, status, &next)?;
     audit::record(
         conn,
@@ -198,8 +202,21 @@ pub fn update(
     Ok(Done::quiet(reload(conn, id, rel)?))
 }
 
+fn patch_error(e: PatchError) -> AppError {
+    match e {
+        PatchError::NotEditable(s) => {
+            AppError::conflict(format!("a dossier that is {s} can no longer be edited"))
+        }
+        PatchError::BoardFixed(s) => AppError::conflict(format!(
+            "the board of a dossier that is {s} cannot change (only a draft's can)"
+        )),
+        PatchError::Invalid(v) => v.into(),
+    }
+}
+
 fn changed_fields(patch: &DossierPatch) -> Vec<&'static str> {
     [
+        ("board_id", patch.board_id.is_some()),
         ("title", patch.title.is_some()),
         ("patient", patch.patient.is_some()),
         ("question", patch.question.is_some()),

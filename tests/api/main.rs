@@ -20,6 +20,7 @@ mod deidentify;
 mod dicom_series;
 mod documents;
 mod dossiers;
+mod draft_board;
 mod excel;
 mod exports;
 mod hardening;
