@@ -1,42 +1,56 @@
 // One decision record, as the dossier page, the live room and the decisions page show it.
-import { h, badge, fmtTime } from './dom.js';
+import { h } from './dom.js';
 import { download } from './api.js';
+import { t, tn, currentLang, formatTime } from './i18n.js';
+import { statusBadge } from './dossier/words.js';
 
-const OUTCOME_TEXT = {
-  decided: 'Decided',
-  no_quorum: 'No quorum: the dossier goes back to the queue',
-  tied: 'Tied: the dossier goes back to the queue',
-};
+function outcomeText(decision) {
+  if (decision.outcome) return decision.outcome;
+  if (['decided', 'no_quorum', 'tied'].includes(decision.status)) return t(`dossier.decision.outcome.${decision.status}`);
+  return decision.status;
+}
 
-export function decisionPanel(decision, { headingLevel = 'h3', title = 'Decision' } = {}) {
+function quorumText(q) {
+  const met = q.met ? t('dossier.decision.quorum.met') : t('dossier.decision.quorum.not_met');
+  const voters = tn('dossier.decision.voters', q.voters ?? 0);
+  return q.specialties && q.specialties.length
+    ? t('dossier.decision.quorum.line_specialties', { met, voters, list: q.specialties.join(', ') })
+    : t('dossier.decision.quorum.line', { met, voters });
+}
+
+function ballotsHidden(decision) {
+  return Object.values(decision.tally || {}).some((n) => n > 0);
+}
+
+export function decisionPanel(decision, { headingLevel = 'h3', title = t('dossier.decision.title') } = {}) {
   const q = decision.quorum || {};
   const tally = Object.entries(decision.tally || {});
-  return h('section', { class: `card decision decision-${decision.status}`, 'aria-label': title, 'data-decision-id': decision.id },
-    h(headingLevel, {}, title, ' ', badge(decision.status)),
+  return h('section', { class: `card decision decision-${decision.status}`, lang: currentLang(), 'aria-label': title, 'data-decision-id': decision.id },
+    h(headingLevel, {}, title, ' ', statusBadge(decision.status)),
     h('dl', { class: 'facts' },
-      h('dt', {}, 'Outcome'), h('dd', { class: 'decision-outcome' },
-        decision.outcome ? decision.outcome : (OUTCOME_TEXT[decision.status] || decision.status)),
-      h('dt', {}, 'Proposal'), h('dd', {}, decision.proposal),
-      h('dt', {}, 'Recommendation'), h('dd', { class: 'prewrap decision-summary' }, decision.summary),
-      h('dt', {}, 'Quorum'), h('dd', { class: 'decision-quorum' },
-        q.met ? 'met' : 'not met',
-        ` — ${q.voters ?? 0} voter(s)`,
-        (q.specialties && q.specialties.length) ? `, specialties: ${q.specialties.join(', ')}` : ''),
-      h('dt', {}, 'Decided'), h('dd', {}, `${fmtTime(decision.decided_at)} by ${decision.decided_by ? decision.decided_by.name : '—'}`),
-      h('dt', {}, 'Present'), h('dd', {}, (decision.present || []).map((u) => u.name).join(', ') || '—')),
-    h('h4', {}, 'Tally'),
-    h('ul', { class: 'decision-tally' },
-      tally.map(([option, n]) => h('li', {}, `${option}: ${n}`))),
-    h('h4', {}, 'Ballots'),
+      h('dt', {}, t('dossier.decision.outcome')), h('dd', { class: 'decision-outcome' }, outcomeText(decision)),
+      h('dt', {}, t('dossier.decision.proposal')), h('dd', {}, decision.proposal || '—'),
+      h('dt', {}, t('dossier.decision.summary')), h('dd', { class: 'prewrap decision-summary' }, decision.summary || '—'),
+      h('dt', {}, t('dossier.decision.quorum')), h('dd', { class: 'decision-quorum' }, quorumText(q)),
+      h('dt', {}, t('dossier.decision.decided')), h('dd', {}, t('dossier.decision.decided_by', {
+        when: formatTime(decision.decided_at), name: decision.decided_by ? decision.decided_by.name : '—',
+      })),
+      h('dt', {}, t('dossier.decision.present')), h('dd', {}, (decision.present || []).map((u) => u.name).join(', ') || '—')),
+    h('h4', {}, t('dossier.decision.tally')),
+    tally.length
+      ? h('ul', { class: 'decision-tally' }, tally.map(([option, n]) => h('li', {}, t('dossier.decision.tally_line', { option, count: n }))))
+      : h('p', { class: 'muted decision-tally' }, '—'),
+    h('h4', {}, t('dossier.decision.ballots')),
     decision.ballots && decision.ballots.length
-      ? h('div', { class: 'table-wrap' }, h('table', { class: 'decision-ballots' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Voter'), h('th', { scope: 'col' }, 'Specialty'),
-          h('th', { scope: 'col' }, 'Ballot'), h('th', { scope: 'col' }, 'Rationale'))),
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'decision-ballots stackable' },
+        h('thead', {}, h('tr', {}, ['voter', 'specialty', 'ballot', 'rationale'].map((c) => h('th', { scope: 'col' }, t(`dossier.decision.col.${c}`))))),
         h('tbody', {}, decision.ballots.map((b) => h('tr', {},
-          h('td', {}, b.voter.name), h('td', {}, b.voter.specialty || '—'),
-          h('td', {}, b.option), h('td', { class: 'prewrap' }, b.comment || '—'))))))
-      : h('p', { class: 'muted' }, 'No ballots.'),
-    h('p', { class: 'muted mono' }, `Record hash ${decision.hash}`),
+          h('td', { 'data-label': t('dossier.decision.col.voter') }, b.voter.name),
+          h('td', { 'data-label': t('dossier.decision.col.specialty') }, b.voter.specialty || '—'),
+          h('td', { 'data-label': t('dossier.decision.col.ballot') }, b.option),
+          h('td', { 'data-label': t('dossier.decision.col.rationale'), class: 'prewrap' }, b.comment || '—'))))))
+      : h('p', { class: 'muted' }, ballotsHidden(decision) ? t('dossier.decision.ballots_hidden') : t('dossier.decision.no_ballots')),
+    h('p', { class: 'muted mono decision-hash' }, t('dossier.decision.hash', { hash: decision.hash })),
     printButton(decision));
 }
 
@@ -46,7 +60,7 @@ function printButton(decision) {
     type: 'button', class: 'secondary',
     onclick: async () => {
       status.textContent = '';
-      try { await download(`/api/decisions/${decision.id}/report.pdf`, `decision-${decision.id}.pdf`); } catch (err) { status.textContent = err.message; }
+      try { await download(`/api/decisions/${decision.id}/report.pdf`, `decision-${decision.id}.pdf`); } catch (err) { status.textContent = t('dossier.decision.print_failed', { detail: err.message }); }
     },
-  }, 'Printable record (PDF)'), status);
+  }, t('dossier.decision.print')), status);
 }

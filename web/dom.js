@@ -1,6 +1,8 @@
 // Small DOM helpers: elements are built with h(), never from HTML strings, so no user text is
 // ever parsed as markup.
 
+import { currentLang, t } from './i18n.js';
+
 /** h('a', {href: '#/x', class: 'c', onclick: fn}, 'text', child) */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -65,23 +67,23 @@ export function toLocalInput(iso) {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
 
+/** A size in the page's language: « 1,5 Mo », "1.5 MB". */
 export function fmtBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'];
+  let v = Number(n) || 0;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i += 1; }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  const locale = currentLang() === 'fr' ? 'fr-FR' : 'en-GB';
+  return new Intl.NumberFormat(locale, {
+    style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1,
+  }).format(v);
 }
 
-const STATUS_WORDS = {
-  draft: 'Draft', submitted: 'Submitted', scheduled: 'Scheduled', decided: 'Decided',
-  withdrawn: 'Withdrawn', planned: 'Planned', live: 'Live', closed: 'Closed',
-  no_quorum: 'No quorum', tied: 'Tied', open: 'Open', cancelled: 'Cancelled',
-};
-
+/** A status as a badge, in the page's language (`status.<name>` in the catalogue). */
 export function badge(status) {
-  return h('span', { class: `badge status-${status}` }, STATUS_WORDS[status] || status);
+  const key = `status.${status}`;
+  const words = t(key);
+  return h('span', { class: `badge status-${status}` }, words === key ? status : words);
 }
 
 /** A labelled form field. `input` is the control; its id ties the label and the error. */
@@ -113,7 +115,7 @@ export function clearErrors(form) {
 export function showError(form, err) {
   const fieldName = err && err.field;
   const control = fieldName ? form.querySelector(`[data-field="${CSS.escape(fieldName)}"]`) : null;
-  const message = (err && err.message) || 'Something went wrong.';
+  const message = (err && err.message) || t('error.generic');
   if (control) {
     // The server's detail starts with the field's wire name; next to the field it is noise.
     let text = message.startsWith(`${fieldName}: `) ? message.slice(fieldName.length + 2) : message;

@@ -1,13 +1,14 @@
 // The live room client (API.md section 9): hello with `since`, sequence tracking, automatic
 // reconnection with capped exponential backoff, request ids on commands.
 import { session } from './api.js';
+import { t } from './i18n.js';
 
-/** Close codes after which retrying cannot help. */
+/** Close codes after which retrying cannot help, with the key of what to tell the person. */
 const FINAL_CLOSES = new Map([
-  [4401, 'Your sign-in is no longer valid: sign in again to rejoin the room.'],
-  [4403, 'You are not allowed to join this room.'],
-  [4404, 'There is no such session.'],
-  [4429, 'You have too many room windows open: close one, then reload this page.'],
+  [4401, 'room.closed.4401'],
+  [4403, 'room.closed.4403'],
+  [4404, 'room.closed.4404'],
+  [4429, 'room.closed.4429'],
 ]);
 
 // `hidden` stands for an event this user may not see; it keeps the sequence gap-free.
@@ -84,7 +85,7 @@ export class RoomClient {
       clearInterval(this.keepAlive);
       if (this.stopped) return;
       if (FINAL_CLOSES.has(e.code)) {
-        this.state('failed', { message: FINAL_CLOSES.get(e.code), code: e.code });
+        this.state('failed', { message: t(FINAL_CLOSES.get(e.code)), code: e.code });
         return;
       }
       this.scheduleReconnect();
@@ -133,10 +134,12 @@ export class RoomClient {
     if (this.connected) this.ws.send(JSON.stringify(obj));
   }
 
-  /** Sends a command; returns its request id. Throws when not connected. */
-  send(command) {
-    if (!this.connected) throw new Error('Not connected to the room: wait until it has reconnected, then try again.');
-    const requestId = newRequestId();
+  /**
+   * Sends a command; returns its request id. Throws when not connected. `requestId` is given
+   * when a command unanswered before a drop goes again (the room applies it once).
+   */
+  send(command, requestId = newRequestId()) {
+    if (!this.connected) throw new Error(t('room.conn.not_connected'));
     this.ws.send(JSON.stringify({ ...command, request_id: requestId }));
     return requestId;
   }

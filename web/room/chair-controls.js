@@ -1,41 +1,53 @@
 // The chair's controls: open a vote on the focused dossier. Shown when the server says this
-// user chairs the room (`state.can.chair`).
+// user chairs the room (`state.can.chair`). The form being written is kept across redraws (a
+// reconnection, a closed vote elsewhere) until its vote is open.
 import { h, replace, field } from '../dom.js';
+import { t } from '../i18n.js';
 import { agendaItem, refName } from './store.js';
 
 function note(text) {
-  return h('section', { class: 'card', 'aria-label': 'Chair controls' }, h('h2', {}, 'Chair'), h('p', { class: 'muted' }, text));
+  return h('section', { class: 'card chair-note', 'aria-labelledby': 'chair-h' },
+    h('h2', { id: 'chair-h' }, t('room.chair.title')), h('p', { class: 'muted' }, text));
+}
+
+/** The last decision of this session on the dossier, if any. */
+function lastDecision(state, dossierId) {
+  return [...state.decisions].reverse().find((d) => d.dossier_id === dossierId) || null;
 }
 
 /**
  * `hasOpenVote(dossierId)`: whether a vote is open on that dossier; `send(cmd, handlers)` sends
- * a room command; `showError(text)` shows the room's error line.
+ * a room command; `showError(text)` shows the room's error line; `gate`: the connection gate.
  */
-export function chairControls({ state, hasOpenVote, send, showError }) {
+export function chairControls({ state, hasOpenVote, send, showError, gate }) {
   const box = h('div', { id: 'chair-controls' });
+  let kept = null; // { dossierId, form }: the open-vote form being written
 
   function openVoteForm(dossierId) {
     const proposal = h('input', { id: 'vote-proposal', type: 'text', maxlength: 2000 });
     const options = h('textarea', { id: 'vote-options', rows: 3 });
-    options.value = 'Approve\nReject\nMore investigations';
-    const button = h('button', { type: 'submit' }, 'Open the vote');
+    options.value = t('room.chair.options.default');
+    const conn = gate.note();
+    const button = gate.button({ type: 'submit', 'aria-describedby': conn.id }, t('room.chair.open'));
     const form = h('form', { class: 'card', novalidate: true, id: 'open-vote-form', 'aria-labelledby': 'chair-h' },
-      h('h2', { id: 'chair-h' }, 'Chair: open a vote'),
-      h('p', { class: 'hint' }, `On ${refName(state, dossierId)}`),
-      field('Proposal', proposal),
-      field('Options', options, { hint: 'One option per line, 2 to 10.' }),
-      h('div', { class: 'actions' }, button));
+      h('h2', { id: 'chair-h' }, t('room.chair.open.title')),
+      h('p', { class: 'hint' }, t('room.chair.on', { dossier: refName(state, dossierId) })),
+      field(t('room.chair.proposal'), proposal),
+      field(t('room.chair.options'), options, { hint: t('room.chair.options.hint') }),
+      h('div', { class: 'actions' }, button, conn));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
+      if (!gate.online) { showError(gate.reason()); return; }
       const opts = options.value.split('\n').map((s) => s.trim()).filter(Boolean);
-      if (!proposal.value.trim()) { showError('Write the proposal to vote on.'); proposal.focus(); return; }
-      if (opts.length < 2) { showError('Give at least two options, one per line.'); options.focus(); return; }
-      button.disabled = true;
+      if (!proposal.value.trim()) { showError(t('room.chair.proposal.missing')); proposal.focus(); return; }
+      if (opts.length < 2) { showError(t('room.chair.options.missing')); options.focus(); return; }
+      gate.busy(button, true);
       send({ type: 'open_vote', dossier_id: dossierId, proposal: proposal.value.trim(), options: opts }, {
-        onError: () => { button.disabled = false; },
+        onAck: () => { gate.busy(button, false); if (kept && kept.form === form) kept = null; },
+        onError: () => { gate.busy(button, false); },
       });
     });
-    return form;
+    return { dossierId, form };
   }
 
   return {
@@ -45,14 +57,20 @@ export function chairControls({ state, hasOpenVote, send, showError }) {
       if (!state.can.chair) { replace(box); return; }
       const id = state.current;
       const focused = agendaItem(state, id);
-      if (focused && focused.status === 'decided') {
-        replace(box, note('This dossier is decided; focus the next one on the agenda.'));
-      } else if (!id) {
-        replace(box, note('Focus a dossier of the agenda to open a vote on it.'));
+      if (!id) {
+        replace(box, note(t('room.chair.nofocus')));
+      } else if (focused && focused.status === 'decided') {
+        replace(box, note(t('room.chair.decided')));
+      } else if (!focused) {
+        // Off the agenda: requeued after a vote without quorum or tied (or taken off it).
+        const last = lastDecision(state, id);
+        replace(box, note(last && last.status !== 'decided' ? t(`room.chair.left.${last.status}`) : t('room.chair.offagenda')));
       } else if (hasOpenVote(id)) {
-        replace(box, note('A vote is open on this dossier; close it below.'));
+        // The vote's card, right below, has the close form.
+        replace(box);
       } else {
-        replace(box, openVoteForm(id));
+        if (!kept || kept.dossierId !== id) kept = openVoteForm(id);
+        if (kept.form.parentNode !== box) replace(box, kept.form);
       }
     },
   };

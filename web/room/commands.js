@@ -1,12 +1,15 @@
 // Commands to the room: each is sent with a request id and settled by the room's `ack` or
-// `error` for that id.
+// `error` for that id. A command still unanswered when the connection drops is sent again, with
+// the same request id, after the next `welcome`: the room applies a request id once and
+// acknowledges it again, so nothing is lost and nothing is done twice.
+import { t } from '../i18n.js';
 
 /**
  * `showError(text)` shows (or, with '', clears) the room's error line. Call `attach(client)`
  * with the RoomClient before sending.
  */
 export function commandChannel({ showError }) {
-  const pending = new Map(); // request id → { onAck, onError }
+  const pending = new Map(); // request id → { cmd, onAck, onError }
   let client = null;
 
   return {
@@ -17,12 +20,19 @@ export function commandChannel({ showError }) {
       showError('');
       try {
         const id = client.send(cmd);
-        pending.set(id, { onAck, onError });
+        pending.set(id, { cmd, onAck, onError });
         return id;
       } catch (err) {
         showError(err.message);
         if (onError) onError(err.message);
         return null;
+      }
+    },
+
+    /** After a `welcome`: the commands sent before the drop and not answered go again. */
+    resend() {
+      for (const [id, p] of pending) {
+        try { client.send(p.cmd, id); } catch { return; }
       }
     },
 
@@ -37,7 +47,7 @@ export function commandChannel({ showError }) {
     refused(msg) {
       const p = msg.request_id ? pending.get(msg.request_id) : null;
       if (msg.request_id) pending.delete(msg.request_id);
-      showError(`The room refused that: ${msg.message}`);
+      showError(t('room.error.refused', { message: msg.message }));
       if (p && p.onError) p.onError(msg.message);
     },
   };

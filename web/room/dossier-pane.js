@@ -1,22 +1,32 @@
 // The dossier under review: the focused dossier's case, its imaging (the room's viewer, kept
 // while the focus stays) and attachments, fetched when the focus moves.
 import { get } from '../api.js';
-import { h, replace, badge } from '../dom.js';
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
 import { attachmentTable } from '../attachments.js';
-import { refName } from './store.js';
+import { refName, statusBadge } from './store.js';
 
-const NO_FOCUS = 'The chair has not focused a dossier yet.';
+/** The words for `key.value`, or the value itself when the catalogue has none. */
+function word(key, value) {
+  const text = t(`${key}.${value}`);
+  return text === `${key}.${value}` ? value : text;
+}
 
 function caseOf(d) {
   const p = d.patient;
-  const org = d.referrer.organization ? ` (${d.referrer.organization})` : '';
+  const referrer = d.referrer.organization
+    ? t('room.dossier.referrer.org', { name: d.referrer.name, organization: d.referrer.organization })
+    : d.referrer.name;
   return [
-    h('h3', { id: 'focus-title' }, `${d.reference} — ${d.title}`),
-    h('p', {}, badge(d.status), ` · ${d.urgency} · referred by ${d.referrer.name}${org}`),
+    h('h3', { id: 'focus-title' }, t('room.dossier.name', { reference: d.reference, title: d.title })),
+    h('p', { class: 'case-line' }, statusBadge(d.status), ' ', h('span', { class: `badge urgency-${d.urgency}` }, word('room.urgency', d.urgency))),
     h('dl', { class: 'facts' },
-      h('dt', {}, 'Patient'), h('dd', {}, `${p.pseudonym}${p.birth_year ? `, born ${p.birth_year}` : ''}${p.sex ? `, ${p.sex}` : ''}`),
-      h('dt', {}, 'Question'), h('dd', { class: 'prewrap' }, d.question || '—'),
-      h('dt', {}, 'History'), h('dd', { class: 'prewrap' }, d.history || '—')),
+      h('dt', {}, t('room.dossier.referrer')), h('dd', {}, referrer),
+      h('dt', {}, t('room.dossier.patient')), h('dd', {}, p.pseudonym),
+      p.birth_year ? [h('dt', {}, t('room.dossier.birth_year')), h('dd', {}, String(p.birth_year))] : null,
+      p.sex ? [h('dt', {}, t('room.dossier.sex')), h('dd', {}, word('room.sex', p.sex))] : null,
+      h('dt', {}, t('room.dossier.question')), h('dd', { class: 'prewrap' }, d.question || '—'),
+      h('dt', {}, t('room.dossier.history')), h('dd', { class: 'prewrap' }, d.history || '—')),
   ];
 }
 
@@ -26,14 +36,15 @@ function caseOf(d) {
  * reconnection or a closed vote neither reloads the images nor takes the keyboard focus away.
  */
 export function dossierPane({ state, imaging }) {
-  const info = h('div', {}, h('p', { class: 'muted' }, NO_FOCUS));
-  const files = h('div');
+  const noFocus = () => h('p', { class: 'muted' }, t('room.dossier.nofocus'));
+  const info = h('div', {}, noFocus());
+  const files = h('div', { class: 'room-files' });
   const box = h('div', { id: 'focus' }, info, imaging.el, files);
   let token = 0; // only the latest fetch may render
 
   return {
     el: h('section', { class: 'card', 'aria-labelledby': 'focus-h' },
-      h('h2', { id: 'focus-h' }, 'Dossier under review'), box),
+      h('h2', { id: 'focus-h' }, t('room.dossier.title')), box),
 
     /** Shows `state.current`, fetched afresh. */
     async render() {
@@ -41,7 +52,7 @@ export function dossierPane({ state, imaging }) {
       const id = state.current;
       if (!id) {
         imaging.show(null);
-        replace(info, h('p', { class: 'muted' }, NO_FOCUS));
+        replace(info, noFocus());
         replace(files);
         return;
       }
@@ -50,11 +61,11 @@ export function dossierPane({ state, imaging }) {
         if (mine !== token) return;
         imaging.show(d);
         replace(info, caseOf(d));
-        replace(files, h('h4', {}, 'Attachments'), attachmentTable(d.attachments, { onView: (a) => imaging.open(a.id) }));
+        replace(files, h('h4', {}, t('room.dossier.attachments')), attachmentTable(d.attachments, { onView: (a) => imaging.open(a.id) }));
       } catch (err) {
         if (mine !== token) return;
         imaging.show(null);
-        replace(info, h('p', {}, refName(state, id)), h('p', { class: 'muted' }, `The dossier cannot be shown: ${err.message}`));
+        replace(info, h('p', {}, refName(state, id)), h('p', { class: 'muted' }, t('room.dossier.error', { message: err.message })));
         replace(files);
       }
     },

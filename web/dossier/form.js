@@ -1,0 +1,105 @@
+// The dossier's content as a form: the new-dossier page and the edit form of a draft share it.
+// It checks what it can before sending (every error at once), and knows what submission needs.
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import { formField, marksLegend, errorSummary } from './fields.js';
+
+// The server's bounds (src/domain/dossier.rs); the server checks them again.
+export const LIMITS = { title: 200, pseudonym: 64, question: 4000, history: 20000, minBirthYear: 1900 };
+
+function select(id, field, options, value) {
+  return h('select', { id, name: field, 'data-field': field },
+    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+}
+
+/**
+ * buildDossierForm({ prefix, dossier, boards }) → { form, controls, body(), check(forSubmit) }.
+ * `boards` given: a board choice is part of the form (creation). `dossier` given: filled with it.
+ */
+export function buildDossierForm({ prefix, dossier = null, boards = null, id, label, buttons, card = true }) {
+  const p = (dossier && dossier.patient) || {};
+  const c = {};
+  if (boards) {
+    c.board = select(`${prefix}-board`, 'board_id',
+      [['', t('dossier.field.board.choose')], ...boards.map((b) => [b.id, b.name])], '');
+  }
+  c.title = h('input', { id: `${prefix}-title`, type: 'text', name: 'title', maxlength: LIMITS.title, 'data-field': 'title', value: dossier ? dossier.title : '' });
+  c.pseudonym = h('input', {
+    id: `${prefix}-pseudonym`, type: 'text', name: 'pseudonym', maxlength: LIMITS.pseudonym, autocomplete: 'off',
+    'data-field': 'patient.pseudonym', value: p.pseudonym || '',
+  });
+  c.birthYear = h('input', {
+    id: `${prefix}-birth-year`, type: 'text', name: 'birth_year', inputmode: 'numeric', maxlength: 4, autocomplete: 'off',
+    'data-field': 'patient.birth_year', value: p.birth_year ? String(p.birth_year) : '',
+  });
+  c.sex = select(`${prefix}-sex`, 'patient.sex', [['', t('dossier.sex.none')], ['female', t('dossier.sex.female')],
+    ['male', t('dossier.sex.male')], ['other', t('dossier.sex.other')], ['unknown', t('dossier.sex.unknown')]], p.sex || '');
+  c.urgency = select(`${prefix}-urgency`, 'urgency', [['routine', t('dossier.urgency.routine')], ['priority', t('dossier.urgency.priority')]],
+    dossier ? dossier.urgency : 'routine');
+  c.question = h('textarea', { id: `${prefix}-question`, name: 'question', maxlength: LIMITS.question, 'data-field': 'question', rows: 4 });
+  c.question.value = dossier ? dossier.question : '';
+  c.history = h('textarea', { id: `${prefix}-history`, name: 'history', maxlength: LIMITS.history, 'data-field': 'history', rows: 6 });
+  c.history.value = dossier ? dossier.history : '';
+  c.consent = h('input', {
+    id: `${prefix}-consent`, type: 'checkbox', name: 'consent', 'data-field': 'consent', checked: dossier ? dossier.consent : false,
+    'data-summary-name': t('dossier.field.consent_short'),
+  });
+
+  const form = h('form', { class: card ? 'card dossier-form' : 'dossier-form', novalidate: true, id, 'aria-label': label },
+    errorSummary(),
+    marksLegend({ submitMark: true }),
+    c.board ? formField(t('dossier.field.board'), c.board, { hint: t('dossier.field.board.hint'), required: true }) : null,
+    formField(t('dossier.field.title'), c.title, { hint: t('dossier.field.title.hint'), required: true }),
+    h('fieldset', {}, h('legend', {}, t('dossier.field.patient')),
+      h('div', { class: 'row' },
+        formField(t('dossier.field.pseudonym'), c.pseudonym, { hint: t('dossier.field.pseudonym.hint'), required: true }),
+        formField(t('dossier.field.birth_year'), c.birthYear, { hint: t('dossier.field.birth_year.hint') }),
+        formField(t('dossier.field.sex'), c.sex))),
+    formField(t('dossier.field.urgency'), c.urgency),
+    formField(t('dossier.field.question'), c.question, { hint: t('dossier.field.question.hint'), neededToSubmit: true }),
+    formField(t('dossier.field.history'), c.history, { hint: t('dossier.field.history.hint') }),
+    formField(t('dossier.field.consent'), c.consent, { hint: t('dossier.field.consent.hint'), neededToSubmit: true, inline: true }),
+    h('div', { class: 'actions' }, buttons));
+
+  /** The JSON body of POST /api/dossiers (with the board) or PATCH (without). */
+  function body() {
+    const year = c.birthYear.value.trim();
+    const patient = { pseudonym: c.pseudonym.value.trim() };
+    if (year) patient.birth_year = Number(year);
+    if (c.sex.value) patient.sex = c.sex.value;
+    const out = {
+      title: c.title.value.trim(), patient, question: c.question.value, history: c.history.value,
+      urgency: c.urgency.value, consent: c.consent.checked,
+    };
+    if (c.board) out.board_id = c.board.value;
+    return out;
+  }
+
+  /** Every error of the form at once: what saving needs, and with `forSubmit` what submitting needs. */
+  function check({ forSubmit = false } = {}) {
+    const errors = [];
+    const year = c.birthYear.value.trim();
+    const thisYear = new Date().getFullYear();
+    if (c.board && !c.board.value) errors.push({ field: 'board_id', message: t('dossier.error.board') });
+    if (!c.title.value.trim()) errors.push({ field: 'title', message: t('dossier.error.title') });
+    if (!c.pseudonym.value.trim()) errors.push({ field: 'patient.pseudonym', message: t('dossier.error.pseudonym') });
+    if (year && (!/^\d{4}$/.test(year) || Number(year) < LIMITS.minBirthYear || Number(year) > thisYear)) {
+      errors.push({ field: 'patient.birth_year', message: t('dossier.error.birth_year', { min: LIMITS.minBirthYear, max: thisYear }) });
+    }
+    if (forSubmit && !c.question.value.trim()) errors.push({ field: 'question', message: t('dossier.error.question_to_submit') });
+    if (c.question.value.trim().length > LIMITS.question) errors.push({ field: 'question', message: t('dossier.error.too_long', { max: LIMITS.question }) });
+    if (c.history.value.trim().length > LIMITS.history) errors.push({ field: 'history', message: t('dossier.error.too_long', { max: LIMITS.history }) });
+    if (forSubmit && !c.consent.checked) errors.push({ field: 'consent', message: t('dossier.error.consent_to_submit') });
+    return errors;
+  }
+
+  return { form, controls: c, body, check };
+}
+
+/** What a saved dossier still lacks to be submitted, as form errors (every one at once). */
+export function missingToSubmit(dossier) {
+  const errors = [];
+  if (!String(dossier.question || '').trim()) errors.push({ field: 'question', message: t('dossier.error.question_to_submit') });
+  if (!dossier.consent) errors.push({ field: 'consent', message: t('dossier.error.consent_to_submit') });
+  return errors;
+}
