@@ -214,7 +214,7 @@ where
 {
     let done = usecase::run(&state.db, f).await?;
     state.hub.publish(&done.events);
-    Ok(web::Json(shown(&state, done.value)))
+    Ok(web::Json(shown(state, done.value)))
 }
 
 /// A dossier as the API shows it, with the service's upload limit.

@@ -155,7 +155,15 @@ pub async fn decision_pdf(
     let mut ctx = ctx;
     ctx.thumbnails = thumbnails(&state, &decision).await?;
     let filename = format!("decision-{}.pdf", ctx.reference);
-    let bytes = tokio::task::spawn_blocking(move || pdf::decision_record(&decision, &ctx))
+    pdf_response(&filename, move || pdf::decision_record(&decision, &ctx)).await
+}
+
+/// A PDF written off the async workers, shown inline and never cached.
+pub async fn pdf_response(
+    filename: &str,
+    write: impl FnOnce() -> Vec<u8> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    let bytes = tokio::task::spawn_blocking(write)
         .await
         .map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()

@@ -67,15 +67,8 @@ pub async fn activity_pdf(
         board,
         generated_at: chrono::Utc::now(),
     };
-    let bytes = tokio::task::spawn_blocking(move || activity_report(&report, &ctx))
-        .await
-        .map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            "Content-Disposition",
-            format!("inline; filename=\"activite-{year}.pdf\""),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(bytes))
+    super::exports::pdf_response(&format!("activite-{year}.pdf"), move || {
+        activity_report(&report, &ctx)
+    })
+    .await
 }

@@ -151,20 +151,10 @@ pub fn decide(
     summary: &str,
 ) -> AppResult<(Committed, Vec<Event>)> {
     let board = boards::get(conn, &session.board_id)?;
-    let members: Vec<String> = boards::members(conn, &board.id)?
-        .into_iter()
-        .map(|(u, _)| u.id)
-        .collect();
+    let members = member_ids(conn, &board.id)?;
     let member_ids: Vec<&str> = members.iter().map(String::as_str).collect();
     let ballots = votes::ballots_of(conn, &vote.id)?;
-    let cast: Vec<CastBallot<'_>> = ballots
-        .iter()
-        .map(|(u, option, _)| CastBallot {
-            voter_id: &u.id,
-            specialty: u.specialty.as_deref(),
-            option,
-        })
-        .collect();
+    let cast = as_cast(&ballots);
     let dossier =
         dossiers::by_id(conn, &vote.dossier_id)?.ok_or_else(|| AppError::not_found("dossier"))?;
     let verdict = decision::close_vote(
@@ -333,22 +323,12 @@ pub fn standings(
         return Ok(Vec::new());
     }
     let rule = boards::get(conn, board_id)?.quorum();
-    let members: Vec<String> = boards::members(conn, board_id)?
-        .into_iter()
-        .map(|(u, _)| u.id)
-        .collect();
+    let members = member_ids(conn, board_id)?;
     let member_ids: Vec<&str> = members.iter().map(String::as_str).collect();
     open.iter()
         .map(|vote| {
             let ballots = votes::ballots_of(conn, &vote.id)?;
-            let cast: Vec<CastBallot<'_>> = ballots
-                .iter()
-                .map(|(u, option, _)| CastBallot {
-                    voter_id: &u.id,
-                    specialty: u.specialty.as_deref(),
-                    option,
-                })
-                .collect();
+            let cast = as_cast(&ballots);
             let mine = ballots
                 .iter()
                 .find(|(u, _, _)| Some(u.id.as_str()) == reader)
@@ -372,4 +352,24 @@ pub fn standing_of(conn: &mut DbConn, vote_id: &str) -> AppResult<Option<VoteSta
     };
     let board_id = sessions::get_record(conn, &vote.session_id)?.row.board_id;
     Ok(standings(conn, &board_id, std::slice::from_ref(&vote), None)?.pop())
+}
+
+/// The ids of a board's people (whose ballots count).
+fn member_ids(conn: &mut DbConn, board_id: &str) -> AppResult<Vec<String>> {
+    Ok(boards::members(conn, board_id)?
+        .into_iter()
+        .map(|(u, _)| u.id)
+        .collect())
+}
+
+/// Ballots as the decision rule reads them.
+fn as_cast(ballots: &[(UserRow, String, Option<String>)]) -> Vec<CastBallot<'_>> {
+    ballots
+        .iter()
+        .map(|(u, option, _)| CastBallot {
+            voter_id: &u.id,
+            specialty: u.specialty.as_deref(),
+            option,
+        })
+        .collect()
 }
