@@ -8,22 +8,25 @@ use serde_json::json;
 use super::sessions::{SessionView, create};
 use super::{Done, Event};
 use crate::db::audit::{self, Audit};
+use crate::db::boards::{self, BoardRow};
 use crate::db::schedules::{self, ScheduleRow};
 use crate::db::sessions::{self, NewSession};
 use crate::db::users::UserRow;
-use crate::db::{DbConn, boards, now};
+use crate::db::{DbConn, now};
 use crate::domain::access::BoardRelation;
 use crate::domain::schedule::{self, Schedule, weekday_name};
 use crate::error::{AppError, AppResult};
 
-fn check_coordinator(conn: &mut DbConn, user: &UserRow, board_id: &str) -> AppResult<()> {
-    boards::get(conn, board_id)?;
+/// The board (404 if none), once `user` coordinates it.
+fn check_coordinator(conn: &mut DbConn, user: &UserRow, board_id: &str) -> AppResult<BoardRow> {
+    let board = boards::get(conn, board_id)?;
     BoardRelation {
         board_role: boards::role_of(conn, board_id, &user.id)?,
         is_admin: user.is_admin(),
     }
     .check_coordinate()
-    .map_err(|d| AppError::denied(d, "board"))
+    .map_err(|d| AppError::denied(d, "board"))?;
+    Ok(board)
 }
 
 /// Sets the board's slot (its coordinators).
@@ -84,12 +87,11 @@ pub fn plan(
     at: DateTime<Utc>,
     zone: Tz,
 ) -> AppResult<Done<Vec<SessionView>>> {
-    check_coordinator(conn, user, board_id)?;
+    let board = check_coordinator(conn, user, board_id)?;
     let row = schedules::get(conn, board_id)?.ok_or_else(|| {
         AppError::conflict("the board has no schedule: set one with PUT …/schedule first")
     })?;
     let slot = slot_of(&row)?;
-    let board = boards::get(conn, board_id)?;
     let times: Vec<_> = slot
         .slots(at, zone, weeks)
         .into_iter()
