@@ -22,11 +22,24 @@ function ballotsHidden(decision) {
   return Object.values(decision.tally || {}).some((n) => n > 0);
 }
 
+/** A heading level (2, 'h2') as a number from 1 to 6. */
+function levelOf(headingLevel) {
+  const n = Number(String(headingLevel).replace(/^h/i, ''));
+  return Number.isInteger(n) ? Math.min(6, Math.max(1, n)) : 3;
+}
+
+/**
+ * The decision as a section whose heading is at `headingLevel` (2 or 'h2': the level of the
+ * context it sits in), its parts (tally, ballots) one level below.
+ */
 export function decisionPanel(decision, { headingLevel = 'h3', title = t('dossier.decision.title') } = {}) {
+  const level = levelOf(headingLevel);
+  const heading = `h${level}`;
+  const subHeading = `h${Math.min(6, level + 1)}`;
   const q = decision.quorum || {};
   const tally = Object.entries(decision.tally || {});
   return h('section', { class: `card decision decision-${decision.status}`, lang: currentLang(), 'aria-label': title, 'data-decision-id': decision.id },
-    h(headingLevel, {}, title, ' ', statusBadge(decision.status)),
+    h(heading, {}, title, ' ', statusBadge(decision.status)),
     h('dl', { class: 'facts' },
       h('dt', {}, t('dossier.decision.outcome')), h('dd', { class: 'decision-outcome' }, outcomeText(decision)),
       h('dt', {}, t('dossier.decision.proposal')), h('dd', {}, decision.proposal || '—'),
@@ -36,11 +49,11 @@ export function decisionPanel(decision, { headingLevel = 'h3', title = t('dossie
         when: formatTime(decision.decided_at), name: decision.decided_by ? decision.decided_by.name : '—',
       })),
       h('dt', {}, t('dossier.decision.present')), h('dd', {}, (decision.present || []).map((u) => u.name).join(', ') || '—')),
-    h('h4', {}, t('dossier.decision.tally')),
+    h(subHeading, {}, t('dossier.decision.tally')),
     tally.length
       ? h('ul', { class: 'decision-tally' }, tally.map(([option, n]) => h('li', {}, t('dossier.decision.tally_line', { option, count: n }))))
       : h('p', { class: 'muted decision-tally' }, '—'),
-    h('h4', {}, t('dossier.decision.ballots')),
+    h(subHeading, {}, t('dossier.decision.ballots')),
     decision.ballots && decision.ballots.length
       ? h('div', { class: 'table-wrap' }, h('table', { class: 'decision-ballots stackable' },
         h('thead', {}, h('tr', {}, ['voter', 'specialty', 'ballot', 'rationale'].map((c) => h('th', { scope: 'col' }, t(`dossier.decision.col.${c}`))))),

@@ -1,6 +1,8 @@
 // The live room client (API.md section 9): hello with `since`, sequence tracking, automatic
-// reconnection with capped exponential backoff, request ids on commands.
-import { session } from './api.js';
+// reconnection with capped exponential backoff, request ids on commands. A socket closed with
+// 4401 (the sign-in was revoked or has ended) ends the session for the whole app: the sign-in
+// page, then back to the room.
+import { session, signalUnauthenticated } from './api.js';
 import { t } from './i18n.js';
 
 /** Close codes after which retrying cannot help, with the key of what to tell the person. */
@@ -66,11 +68,14 @@ export class RoomClient {
     const ws = new WebSocket(`${scheme}//${location.host}/api/sessions/${encodeURIComponent(this.sessionId)}/live`);
     this.ws = ws;
     this.welcomed = false;
+    // The token the hello carries, to tell a 4401 for a token since replaced by another tab.
+    let sentToken = null;
     this.state(this.lastSeq === null ? 'connecting' : 'reconnecting', { attempt: this.attempt });
     ws.addEventListener('open', () => {
       // The first join asks for the whole log (since 0), so that the chat and the decisions
       // already taken show; a reconnection asks for what it missed.
-      ws.send(JSON.stringify({ type: 'hello', token: session.token, since: this.lastSeq === null ? 0 : this.lastSeq }));
+      sentToken = session.token;
+      ws.send(JSON.stringify({ type: 'hello', token: sentToken, since: this.lastSeq === null ? 0 : this.lastSeq }));
     });
     ws.addEventListener('message', (e) => {
       if (this.ws !== ws) return;
@@ -84,6 +89,14 @@ export class RoomClient {
       this.welcomed = false;
       clearInterval(this.keepAlive);
       if (this.stopped) return;
+      if (e.code === 4401) {
+        // The token was replaced meanwhile (a refresh in this or another tab): try the new one.
+        if (session.token && sentToken && session.token !== sentToken) { this.reconnectNow(); return; }
+        this.state('failed', { message: t(FINAL_CLOSES.get(e.code)), code: e.code });
+        this.stop();
+        signalUnauthenticated();
+        return;
+      }
       if (FINAL_CLOSES.has(e.code)) {
         this.state('failed', { message: t(FINAL_CLOSES.get(e.code)), code: e.code });
         return;

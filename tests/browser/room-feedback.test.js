@@ -3,8 +3,9 @@
 // now, naming the missing specialty; a confirmation before closing without quorum (cancelling
 // keeps the vote open); one's own ballot after a reload; the room after a no-quorum close; the
 // connection state beside the actions, the buttons waiting while disconnected and the typed
-// message kept; the counts brought up to date by the welcome after a reconnection; and no
-// sideways scroll at 900 px (beside a video call) and 390 px (a phone).
+// message kept; the counts brought up to date by the welcome after a reconnection; no
+// sideways scroll at 900 px (beside a video call) and 390 px (a phone); and a revoked sign-in
+// (socket closed with 4401) sending the app to the sign-in page, then back to the room.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
@@ -162,7 +163,7 @@ test('the chair and the voters see who has voted and the quorum; no-quorum close
   const standing = await chairVote.locator('.standing').innerText();
   assert.match(standing, new RegExp(`Ont voté : .*${ophthalmologist.name}`));
   assert.match(standing, new RegExp(neurologist.name));
-  assert.match(standing, new RegExp(`pas encore votés : ${world.coordinator.name}`), 'the chair has not voted yet');
+  assert.match(standing, new RegExp(`N’a pas encore voté \\(dans la salle\\) : ${world.coordinator.name}`), 'the chair has not voted yet');
   assert.doesNotMatch(standing, /Favorable|Défavorable/, 'never what they voted');
   // The voters see it too.
   await ophtha.locator('.vote .standing .quorum-line', { hasText: 'spécialité manquante : neuroradiology' }).waitFor();
@@ -268,6 +269,23 @@ test('the chair and the voters see who has voted and the quorum; no-quorum close
   await chair.locator('#decisions', { hasText: 'Décision sur RCP-' }).waitFor();
   await chair.locator('#votes .last-outcome', { hasText: 'sans quorum' }).waitFor();
   assert.equal(await chair.locator('.vote').count(), 0);
+
+  // --- The voter's sign-in is revoked (signed out elsewhere with the same token): the room's
+  // socket closes with 4401 and the whole app goes to the sign-in page with the notice; signing
+  // in again comes back to the room.
+  const revokedToken = await ophtha.evaluate(() => localStorage.getItem('consilium.token'));
+  assert.ok(revokedToken, 'the page keeps its token');
+  const logout = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${revokedToken}` } });
+  assert.equal(logout.status, 204);
+  await ophtha.locator('#login-notice', { hasText: 'Votre session a expiré ; reconnectez-vous.' }).waitFor({ timeout: 15000 });
+  assert.match(new URL(ophtha.url()).hash, /^#\/login/);
+  assert.equal(await ophtha.locator('#login-email').isVisible(), true);
+  await screenshot(ophtha, 'room-feedback-revoked');
+  await ophtha.locator('#login-email').fill(ophthalmologist.email);
+  await ophtha.locator('#login-password').fill(ophthalmologist.password);
+  await ophtha.locator('#login-submit').click();
+  await connected(ophtha);
+  assert.equal(new URL(ophtha.url()).hash, `#/sessions/${session.id}/live`);
 
   for (const page of [chair, ophtha, neuro]) {
     page.problems.splice(0, page.problems.length, ...page.problems.filter((p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p)));

@@ -15,6 +15,12 @@ export function dossierActions(state, { openEditor }) {
   const showError = (message) => { error.textContent = message; error.hidden = false; };
   const bar = h('div', { class: 'actions dossier-actions', role: 'group', 'aria-label': t('dossier.actions.label') });
 
+  /** The board the dossier goes to: the one chosen in the open form, else its own. */
+  function boardName() {
+    const chosen = state.editor ? state.boardById(state.editor.boardId()) : state.board;
+    return chosen ? chosen.name : '—';
+  }
+
   async function submit(button) {
     error.hidden = true;
     const current = state.dossier;
@@ -27,7 +33,7 @@ export function dossierActions(state, { openEditor }) {
     }
     const yes = await confirmDialog({
       title: t('dossier.submit.confirm_title'),
-      message: t('dossier.submit.confirm', { reference: current.reference, board: state.board ? state.board.name : '—' }),
+      message: t('dossier.submit.confirm', { reference: current.reference, board: boardName() }),
       confirmLabel: t('dossier.submit.confirm_ok'),
     });
     if (!yes) return;

@@ -7,23 +7,39 @@ import { buildDossierForm } from './form.js';
 import { showFormErrors, clearFormErrors, problemErrors } from './fields.js';
 import { keepFormDraft } from './draft.js';
 
-/** caseEditor(state) → { form, save(), showErrors(errors, intro), check(opts), focusFirst(), close() } */
+/**
+ * caseEditor(state) → { form, save(), showErrors(errors, intro), check(opts), focusFirst(), close(),
+ * boardId() }. While the dossier is a draft the form offers its board (`state.boards`, from
+ * GET /api/boards); once submitted the board is fixed and only named.
+ */
 export function caseEditor(state) {
   const dossier = state.dossier;
   const save = h('button', { type: 'submit', id: 'save-dossier' }, t('dossier.edit.save'));
   const cancel = h('button', { type: 'button', class: 'secondary', id: 'cancel-edit' }, t('dossier.edit.cancel'));
+  const movable = dossier.status === 'draft' && Array.isArray(state.boards);
   const built = buildDossierForm({
-    prefix: 'e', dossier, id: 'edit-dossier-form', label: t('dossier.edit.form_label'), buttons: [save, cancel], card: false,
+    prefix: 'e', dossier, boards: movable ? state.boards : null,
+    id: 'edit-dossier-form', label: t('dossier.edit.form_label'), buttons: [save, cancel], card: false,
   });
-  const { form, body, check, controls } = built;
-  // The board is chosen at creation; the API cannot move a dossier to another board.
-  form.querySelector('.marks-legend').after(h('p', { class: 'hint board-fixed' },
-    t('dossier.edit.board_fixed', { board: state.board ? state.board.name : '—' })));
+  const { form, check, controls } = built;
+  if (!movable) {
+    form.querySelector('.marks-legend').after(h('p', { class: 'hint board-fixed' },
+      t('dossier.edit.board_fixed', { board: state.board ? state.board.name : '—' })));
+  }
   const draft = keepFormDraft(form, `dossier-edit-${dossier.id}`);
+
+  /** The PATCH body; the board only when it changes (the server refuses it once submitted). */
+  function body() {
+    const out = built.body();
+    if ('board_id' in out && out.board_id === state.dossier.board_id) delete out.board_id;
+    return out;
+  }
 
   const editor = {
     form,
     check,
+    /** The board chosen in the form (the dossier's own when the form does not offer it). */
+    boardId() { return controls.board ? controls.board.value : state.dossier.board_id; },
     showErrors(errors, intro) { showFormErrors(form, errors, { intro }); },
     focusFirst() { controls.title.focus(); },
     /** Saves the form; the saved dossier, or null when something is refused (shown in the form). */

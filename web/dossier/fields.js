@@ -90,6 +90,7 @@ export function problemMessage(field, detail) {
   const text = String(detail || '').replace(new RegExp(`^${field ? field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '$^'}: `), '');
   let m;
   if (/must not be empty/.test(text)) return t('dossier.error.required');
+  if (field === 'board_id' && /no such board/.test(text)) return t('dossier.error.no_such_board');
   if ((m = /at most (\d+) characters/.exec(text))) return t('dossier.error.too_long', { max: m[1] });
   if ((m = /between (\d+) and (\d+)/.exec(text))) return t('dossier.error.birth_year', { min: m[1], max: m[2] });
   if (/control characters/.test(text)) return t('dossier.error.control');

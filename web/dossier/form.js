@@ -14,14 +14,19 @@ function select(id, field, options, value) {
 
 /**
  * buildDossierForm({ prefix, dossier, boards }) → { form, controls, body(), check(forSubmit) }.
- * `boards` given: a board choice is part of the form (creation). `dossier` given: filled with it.
+ * `boards` given: a board choice is part of the form (creation, and the edit form of a draft,
+ * where it starts on the dossier's board). `dossier` given: filled with it.
  */
 export function buildDossierForm({ prefix, dossier = null, boards = null, id, label, buttons, card = true }) {
   const p = (dossier && dossier.patient) || {};
   const c = {};
   if (boards) {
+    const current = dossier ? dossier.board_id : '';
+    const options = boards.map((b) => [b.id, b.name]);
+    // A board the list does not hold (not expected): kept as it is rather than moved silently.
+    if (current && !boards.some((b) => b.id === current)) options.unshift([current, t('dossier.field.board.unlisted')]);
     c.board = select(`${prefix}-board`, 'board_id',
-      [['', t('dossier.field.board.choose')], ...boards.map((b) => [b.id, b.name])], '');
+      current ? options : [['', t('dossier.field.board.choose')], ...options], current);
   }
   c.title = h('input', { id: `${prefix}-title`, type: 'text', name: 'title', maxlength: LIMITS.title, 'data-field': 'title', value: dossier ? dossier.title : '' });
   c.pseudonym = h('input', {
@@ -48,7 +53,9 @@ export function buildDossierForm({ prefix, dossier = null, boards = null, id, la
   const form = h('form', { class: card ? 'card dossier-form' : 'dossier-form', novalidate: true, id, 'aria-label': label },
     errorSummary(),
     marksLegend({ submitMark: true }),
-    c.board ? formField(t('dossier.field.board'), c.board, { hint: t('dossier.field.board.hint'), required: true }) : null,
+    c.board ? formField(t('dossier.field.board'), c.board, {
+      hint: dossier ? t('dossier.field.board.edit_hint') : t('dossier.field.board.hint'), required: true,
+    }) : null,
     formField(t('dossier.field.title'), c.title, { hint: t('dossier.field.title.hint'), required: true }),
     h('fieldset', {}, h('legend', {}, t('dossier.field.patient')),
       h('div', { class: 'row' },
@@ -61,7 +68,7 @@ export function buildDossierForm({ prefix, dossier = null, boards = null, id, la
     formField(t('dossier.field.consent'), c.consent, { hint: t('dossier.field.consent.hint'), neededToSubmit: true, inline: true }),
     h('div', { class: 'actions' }, buttons));
 
-  /** The JSON body of POST /api/dossiers (with the board) or PATCH (without). */
+  /** The JSON body of POST /api/dossiers or PATCH, with the board when the form offers it. */
   function body() {
     const year = c.birthYear.value.trim();
     const patient = { pseudonym: c.pseudonym.value.trim() };

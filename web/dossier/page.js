@@ -17,13 +17,16 @@ import { problemText } from './fields.js';
 export async function dossierPage(main, id) {
   const [first, boards] = await Promise.all([get(`/api/dossiers/${id}`), boardsWithRoles()]);
   let dossier = first;
-  const board = boards.find((b) => b.id === dossier.board_id);
   const live = h('div', { role: 'status', 'aria-live': 'polite', class: 'visually-hidden', id: 'dossier-live' });
   const attStatus = h('p', { class: 'form-error', role: 'alert', hidden: true, id: 'attachments-error' });
 
   const state = {
     get dossier() { return dossier; },
-    board,
+    /** Every board (GET /api/boards): where a draft may be moved. */
+    boards,
+    /** The dossier's board as last saved. */
+    get board() { return boardById(dossier.board_id); },
+    boardById,
     editor: null, // the edit form while open; kept across re-renders
     set(next, message) {
       dossier = next;
@@ -34,6 +37,8 @@ export async function dossierPage(main, id) {
     render: () => render(),
     announce(message) { live.textContent = message; },
   };
+
+  function boardById(boardId) { return boards.find((b) => b.id === boardId) || null; }
 
   // Built once, so that the progress bar, warnings and result stay across re-renders.
   let uploader = null;
@@ -91,7 +96,7 @@ export async function dossierPage(main, id) {
     replace(main, h('div', { class: 'dossier-page', lang: currentLang() },
       h('h1', { class: 'dossier-heading' }, t('dossier.page.heading', { reference: dossier.reference, title: dossier.title })),
       live,
-      metaLine(dossier, board),
+      metaLine(dossier, state.board),
       actions,
       dossier.decision ? decisionPanel(dossier.decision, { headingLevel: 'h2', title: t('dossier.decision.of_board') }) : null,
       h('section', { class: 'card case', 'aria-labelledby': 'case-h' },

@@ -1,8 +1,9 @@
 // What the browser can check about a file before sending it: its size against the server's
 // limit, whether a « .dcm » really is DICOM, and whether the same bytes are already attached.
 
-// CONSILIUM_MAX_UPLOAD_BYTES' documented default (API.md §1). The server does not publish its
-// setting; a `max_upload_bytes` on the dossier is used if it ever does, and a 413 teaches it.
+// CONSILIUM_MAX_UPLOAD_BYTES' documented default (API.md §1). Every Dossier carries the server's
+// setting as `max_upload_bytes`, used from the start; a 413 naming another limit (a server of an
+// older version, a proxy in front) is remembered for the dossiers that do not carry one.
 export const DEFAULT_MAX_UPLOAD_BYTES = 4294967296;
 const LEARNED_KEY = 'consilium.maxUploadBytes';
 // Hashing reads the whole file in memory: only below this size.
@@ -15,7 +16,7 @@ function learned() {
   } catch { return null; }
 }
 
-/** The server's limit if the page knows it (published on the dossier, or learned), else null. */
+/** The server's limit if the page knows it (carried by the dossier, else learned), else null. */
 export function knownUploadLimit(dossier) {
   const given = dossier && Number(dossier.max_upload_bytes);
   if (Number.isFinite(given) && given > 0) return given;

@@ -39,6 +39,8 @@ export default {
   'dossier.field.board': 'Groupe',
   'dossier.field.board.choose': 'Choisir un groupe…',
   'dossier.field.board.hint': 'Le groupe d’experts (RCP) à qui vous adressez le cas.',
+  'dossier.field.board.edit_hint': 'Le groupe d’experts (RCP) à qui vous adressez le cas. Il peut être changé tant que le dossier n’est pas soumis.',
+  'dossier.field.board.unlisted': 'Groupe actuel (absent de la liste)',
   'dossier.field.title': 'Titre',
   'dossier.field.title.hint': 'Une courte description du cas, sans le nom du patient.',
   'dossier.field.patient': 'Patient (pseudonymisé)',
@@ -62,6 +64,7 @@ export default {
   'dossier.errors.many': '{count} erreurs à corriger :',
   'dossier.errors.item': '{field} : {message}',
   'dossier.error.board': 'Choisissez le groupe à qui adresser le dossier.',
+  'dossier.error.no_such_board': 'Ce groupe n’existe pas ou plus : choisissez-en un autre.',
   'dossier.error.title': 'Indiquez un titre.',
   'dossier.error.pseudonym': 'Indiquez un pseudonyme (jamais le nom du patient).',
   'dossier.error.birth_year': 'L’année de naissance doit être comprise entre {min} et {max}.',
@@ -110,7 +113,7 @@ export default {
   'dossier.edit.save': 'Enregistrer',
   'dossier.edit.cancel': 'Annuler les modifications',
   'dossier.edit.saved': 'Modifications enregistrées.',
-  'dossier.edit.board_fixed': 'Groupe : {board}. Le groupe se choisit à la création du dossier et ne peut pas être changé ensuite.',
+  'dossier.edit.board_fixed': 'Groupe : {board}. Le groupe ne peut plus être changé une fois le dossier soumis.',
 
   // Submit and withdraw
   'dossier.submit.button': 'Soumettre au groupe',

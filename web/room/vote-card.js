@@ -3,7 +3,7 @@
 // lets this user vote (showing their own ballot, also after a reload), the close form when they
 // chair, with a confirmation before closing without quorum.
 import { h, replace, field, uid } from '../dom.js';
-import { t, formatTime } from '../i18n.js';
+import { t, tn, formatTime } from '../i18n.js';
 import { plural, listOf } from './store.js';
 
 /** The quorum of a vote nobody has voted on yet, from the board's rule. */
@@ -193,12 +193,12 @@ export function voteCard(vote, { state, title, send, showError, gate, nameOf }) 
     const notYet = state.participants
       .filter((p) => (p.role === 'member' || p.role === 'coordinator') && !ids.includes(p.user.id))
       .map((p) => p.user.name);
-    waiting.textContent = notYet.length ? t('room.standing.waiting', { names: listOf(notYet) }) : '';
+    waiting.textContent = notYet.length ? plural('room.standing.waiting', notYet.length, { names: listOf(notYet) }) : '';
     waiting.hidden = !notYet.length;
   }
 
   function show() {
-    count.textContent = card.cast === null ? t('room.cast.unknown') : plural('room.cast', card.cast);
+    count.textContent = card.cast === null ? t('room.cast.unknown') : tn('room.cast', card.cast);
   }
 
   card.el = h('section', { class: 'card vote', 'data-vote-id': vote.id, 'aria-label': t('room.vote.label', { proposal: vote.proposal }) },
