@@ -20,6 +20,7 @@ pub mod room_access;
 pub mod room_visibility;
 pub mod schedule;
 pub mod sniff;
+pub mod template;
 pub mod text;
 pub mod user;
 
