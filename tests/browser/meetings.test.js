@@ -229,8 +229,8 @@ test('the badge reconnects by itself when its stream is cut, and stops on sign-o
   await member.evaluate(() => { window.consiliumTestMark = 'no reload'; });
   const opened = streams.length;
   assert.equal(opened, 1, 'one stream, kept across navigations');
-  await member.getByRole('link', { name: 'Boards & sessions' }).click();
-  await member.getByRole('heading', { name: 'Boards & sessions' }).waitFor();
+  await member.getByRole('link', { name: 'Groupes et séances' }).click();
+  await member.getByRole('heading', { name: 'Groupes et séances' }).waitFor();
   assert.equal(streams.length, 1, 'navigating keeps the stream');
 
   // Cut: the page reconnects (about a second later) and hears what happened meanwhile.
@@ -242,8 +242,8 @@ test('the badge reconnects by itself when its stream is cut, and stops on sign-o
   assert.equal(await member.evaluate(() => window.consiliumTestMark), 'no reload');
 
   // Signing out stops it: no stream is opened again.
-  await member.getByRole('button', { name: 'Sign out' }).click();
-  await member.getByRole('button', { name: 'Sign in' }).waitFor();
+  await member.getByRole('button', { name: 'Se déconnecter' }).click();
+  await member.getByRole('button', { name: 'Se connecter' }).waitFor();
   await member.waitForTimeout(3000);
   assert.equal(streams.length, 2, 'no stream after sign-out');
   assert.equal(await member.locator('#inbox-badge').count(), 0);

@@ -29,7 +29,7 @@ test('a dropped connection reconnects with since and catches up', { timeout: 120
   const chair = await personPage(browser, server);
   await signIn(chair, world.coordinator);
   await chair.goto(roomUrl);
-  await chair.locator('#room-status', { hasText: 'Connected' }).waitFor();
+  await chair.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor();
 
   // The specialist's room socket goes through a relay that the test can cut, as a network
   // drop would, and that refuses new connections while the "network" is down.
@@ -53,33 +53,33 @@ test('a dropped connection reconnects with since and catches up', { timeout: 120
   });
   await signIn(specialist, world.specialists[0]);
   await specialist.goto(roomUrl);
-  await specialist.locator('#room-status', { hasText: 'Connected' }).waitFor();
-  await chair.getByRole('textbox', { name: 'Chat message' }).fill('Before the drop');
-  await chair.getByRole('button', { name: 'Send' }).click();
+  await specialist.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor();
+  await chair.getByRole('textbox', { name: 'Message', exact: true }).fill('Before the drop');
+  await chair.getByRole('button', { name: 'Envoyer', exact: true }).click();
   await specialist.locator('#chat-log', { hasText: 'Before the drop' }).waitFor();
 
   // Drop.
   networkUp = false;
   current.upstream.close();
   current.ws.close({ code: 4000, reason: 'network drop' });
-  await specialist.locator('#room-status', { hasText: 'Reconnecting' }).waitFor();
+  await specialist.locator('#room-status[data-state="reconnecting"]', { hasText: 'Reconnexion' }).waitFor();
   await chair.locator(`#presence li[data-user-id="${world.specialists[0].id}"]`).waitFor({ state: 'detached' });
 
   // Meanwhile the room goes on.
-  await chair.getByRole('textbox', { name: 'Chat message' }).fill('Said while you were away');
-  await chair.getByRole('button', { name: 'Send' }).click();
+  await chair.getByRole('textbox', { name: 'Message', exact: true }).fill('Said while you were away');
+  await chair.getByRole('button', { name: 'Envoyer', exact: true }).click();
   await chair.locator('#chat-log', { hasText: 'Said while you were away' }).waitFor();
-  await chair.getByRole('button', { name: /^Focus RCP-/ }).click();
+  await chair.getByRole('button', { name: /^Examiner RCP-/ }).click();
   await chair.locator('#focus-title').waitFor();
-  await chair.getByLabel('Proposal').fill('Start ocrelizumab');
-  await chair.getByRole('button', { name: 'Open the vote' }).click();
+  await chair.getByLabel('Proposition').fill('Start ocrelizumab');
+  await chair.getByRole('button', { name: 'Ouvrir le vote' }).click();
   await chair.locator('.vote', { hasText: 'Start ocrelizumab' }).waitFor();
   await screenshot(specialist, '10-live-room-reconnecting');
   assert.equal(await specialist.locator('#chat-log', { hasText: 'Said while you were away' }).count(), 0);
 
   // The network comes back: the page reconnects by itself and catches up.
   networkUp = true;
-  await specialist.locator('#room-status', { hasText: 'Connected' }).waitFor({ timeout: 15000 });
+  await specialist.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor({ timeout: 15000 });
   await specialist.locator('#chat-log', { hasText: 'Said while you were away' }).waitFor();
   await specialist.locator('.vote', { hasText: 'Start ocrelizumab' }).waitFor();
   await specialist.locator('#focus-title').waitFor();
@@ -92,20 +92,20 @@ test('a dropped connection reconnects with since and catches up', { timeout: 120
 
   // And it works as before: a ballot after the reconnection counts.
   const vote = specialist.locator('.vote', { hasText: 'Start ocrelizumab' });
-  await vote.getByLabel('Approve', { exact: true }).check();
-  await vote.getByRole('button', { name: 'Cast ballot' }).click();
-  await chair.locator('.vote .cast-count', { hasText: '1 have voted' }).waitFor();
+  await vote.getByLabel('Favorable', { exact: true }).check();
+  await vote.getByRole('button', { name: 'Voter', exact: true }).click();
+  await chair.locator('.vote .cast-count', { hasText: '1 bulletin reçu' }).waitFor();
 
   // A server restart: the server closes the room with 1001; the page reconnects to the new
   // process on the same address and catches up.
   await server.stop();
-  await specialist.locator('#room-status', { hasText: 'Reconnecting' }).waitFor();
-  await chair.locator('#room-status', { hasText: 'Reconnecting' }).waitFor();
+  await specialist.locator('#room-status[data-state="reconnecting"]', { hasText: 'Reconnexion' }).waitFor();
+  await chair.locator('#room-status[data-state="reconnecting"]', { hasText: 'Reconnexion' }).waitFor();
   server = await startServer({ dataDir: server.dataDir, port: server.port, ownsDataDir: true });
-  await chair.locator('#room-status', { hasText: 'Connected' }).waitFor({ timeout: 15000 });
-  await specialist.locator('#room-status', { hasText: 'Connected' }).waitFor({ timeout: 15000 });
-  await chair.getByRole('textbox', { name: 'Chat message' }).fill('After the restart');
-  await chair.getByRole('button', { name: 'Send' }).click();
+  await chair.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor({ timeout: 15000 });
+  await specialist.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor({ timeout: 15000 });
+  await chair.getByRole('textbox', { name: 'Message', exact: true }).fill('After the restart');
+  await chair.getByRole('button', { name: 'Envoyer', exact: true }).click();
   await specialist.locator('#chat-log', { hasText: 'After the restart' }).waitFor();
   await specialist.locator('.vote', { hasText: 'Start ocrelizumab' }).waitFor();
 

@@ -102,8 +102,8 @@ test('the member follows the presenter, detaches, follows again; key images; han
   // --- The chair focuses the dossier: the viewer shows the series' first frame.
   const chair = await person(world.coordinator);
   await chair.goto(roomUrl);
-  await chair.locator('#room-status', { hasText: 'Connected' }).waitFor();
-  await chair.getByRole('button', { name: /^Focus RCP-/ }).click();
+  await chair.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor();
+  await chair.getByRole('button', { name: /^Examiner RCP-/ }).click();
   await waitFrame(chair, 0);
   await chair.locator('#follow-status', { hasText: 'Vous présentez' }).waitFor();
   await chair.locator('.viewer-counter', { hasText: `Image 1 / ${SLICES}` }).waitFor();
@@ -112,7 +112,7 @@ test('the member follows the presenter, detaches, follows again; key images; han
   // --- The member joins and follows the chair.
   const member = await person(world.specialists[0]);
   await member.goto(roomUrl);
-  await member.locator('#room-status', { hasText: 'Connected' }).waitFor();
+  await member.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor();
   await waitFrame(member, 0);
   await member.locator('#follow-status', { hasText: `Vous suivez ${world.coordinator.name}` }).waitFor();
   const before0 = await pixels(member);
