@@ -176,6 +176,11 @@ pub struct Dossier {
     pub attachments: Vec<Attachment>,
     /// The latest decision on this dossier (a decided, tied or no-quorum attempt), if any.
     pub decision: Option<Decision>,
+    /// Values of the board template's fields (API.md section 13).
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The version of the board's template the values follow (`null`: none).
+    pub template_version: Option<i32>,
     /// The largest attachment this service accepts, in bytes, so that a page can refuse a
     /// larger file before sending it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,7 +203,10 @@ impl From<DossierView> for Dossier {
     fn from(view: DossierView) -> Self {
         let rec = view.record;
         let r = rec.row;
+        let fields = r.field_values();
         Dossier {
+            fields,
+            template_version: r.template_version,
             patient: r.patient(),
             urgency: r.urgency.parse().unwrap_or_default(),
             status: r.status(),

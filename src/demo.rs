@@ -169,7 +169,7 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
                 urgency: Urgency::Routine,
                 consent: submit,
             };
-            let id = usecase::dossiers::create(conn, &referrer, board, &content)?.value.record.row.id;
+            let id = usecase::dossiers::create(conn, &referrer, board, &content, &Default::default())?.value.record.row.id;
             if submit {
                 usecase::dossiers::submit(conn, &referrer, &id)?;
                 submitted.push(id);

@@ -13,6 +13,9 @@ use crate::domain::room_access::RoomRefusal;
 pub enum AppError {
     #[error("invalid input: {0}")]
     Invalid(#[from] ValidationError),
+    /// A submission that lacks items (API.md section 13): every one, not only the first.
+    #[error("incomplete: {0:?}")]
+    Incomplete(Vec<String>),
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
     #[error("forbidden: {0}")]
@@ -114,7 +117,7 @@ impl AppError {
     /// The public code of the contract (section 2).
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Invalid(_) => "invalid_input",
+            AppError::Invalid(_) | AppError::Incomplete(_) => "invalid_input",
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
@@ -133,6 +136,9 @@ impl AppError {
     pub fn public_detail(&self) -> String {
         match self {
             AppError::Invalid(v) => v.to_string(),
+            AppError::Incomplete(missing) => {
+                format!("missing before submission: {}", missing.join(", "))
+            }
             AppError::Unauthenticated(why) => (*why).to_string(),
             AppError::Forbidden(s)
             | AppError::NotFound(s)
@@ -163,6 +169,11 @@ impl AppError {
             code: self.code(),
             field: match self {
                 AppError::Invalid(v) => Some(v.field.clone()),
+                AppError::Incomplete(missing) => missing.first().cloned(),
+                _ => None,
+            },
+            missing: match self {
+                AppError::Incomplete(missing) => Some(missing.clone()),
                 _ => None,
             },
         }
@@ -182,12 +193,16 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every item a submission lacks (`question`, `consent`, `fields.<key>`,
+    /// `attachments.<kind>`), when that is why it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<String>>,
 }
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) | AppError::Incomplete(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -21,6 +21,8 @@ pub struct BoardRow {
     pub required_specialties: String,
     pub created_at: NaiveDateTime,
     pub show_ballots_to_referrer: bool,
+    /// Days after a decision when its referrer is asked for the follow-up (0: never).
+    pub follow_up_days: i32,
 }
 
 impl BoardRow {

@@ -31,9 +31,17 @@ pub struct DossierRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    /// The template fields' values, a JSON object (API.md section 13).
+    pub fields: String,
+    pub template_version: Option<i32>,
 }
 
 impl DossierRow {
+    /// The template fields' values (an empty object when unreadable).
+    pub fn field_values(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(&self.fields).unwrap_or_default()
+    }
+
     pub fn status(&self) -> DossierStatus {
         self.status.parse().unwrap_or(DossierStatus::Draft)
     }
@@ -153,6 +161,23 @@ pub fn insert(
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Sets a dossier's template fields and the template version they follow.
+pub fn set_fields(
+    conn: &mut DbConn,
+    id: &str,
+    values: &serde_json::Map<String, serde_json::Value>,
+    template_version: Option<i32>,
+) -> AppResult<()> {
+    diesel::update(dossiers::table.find(id))
+        .set((
+            dossiers::fields.eq(serde_json::Value::Object(values.clone()).to_string()),
+            dossiers::template_version.eq(template_version),
+            dossiers::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The dossier, or 404.

@@ -17,6 +17,7 @@ pub mod room;
 pub mod schedules;
 pub mod schema;
 pub mod sessions;
+pub mod templates;
 pub mod users;
 pub mod verify;
 

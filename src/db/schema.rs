@@ -40,6 +40,17 @@ diesel::table! {
         required_specialties -> Text,
         created_at -> Timestamp,
         show_ballots_to_referrer -> Bool,
+        follow_up_days -> Integer,
+    }
+}
+
+diesel::table! {
+    board_templates (board_id, version) {
+        board_id -> Text,
+        version -> Integer,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -70,6 +81,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        fields -> Text,
+        template_version -> Nullable<Integer>,
     }
 }
 
@@ -286,7 +299,10 @@ diesel::joinable!(decisions -> votes (vote_id));
 diesel::joinable!(room_presence -> users (user_id));
 diesel::joinable!(room_presence -> instances (instance_id));
 
+diesel::joinable!(board_templates -> boards (board_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    board_templates,
     board_schedules,
     notifications,
     object_uploads,

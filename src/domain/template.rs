@@ -32,6 +32,7 @@ const MAX_HELP_CHARS: usize = 1_000;
 
 /// One field of a template, as stored and shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldDef {
     pub key: String,
     pub label: String,

@@ -48,6 +48,9 @@ pub struct CreateDossierRequest {
     pub urgency: Option<Urgency>,
     /// Whether the patient's consent is recorded (default false).
     pub consent: Option<bool>,
+    /// Values of the board template's fields (API.md section 13).
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,6 +58,9 @@ pub struct CreateDossierRequest {
 pub struct PatchDossierRequest {
     /// Another board (only while the dossier is a draft).
     pub board_id: Option<String>,
+    /// Values of the board template's fields, merged (`null` removes one).
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
     pub title: Option<String>,
     pub patient: Option<PatientInput>,
     pub question: Option<String>,
@@ -88,6 +94,7 @@ pub async fn create_dossier(
     ApiJson(body): ApiJson<CreateDossierRequest>,
 ) -> AppResult<HttpResponse> {
     let board_id = field_id("board_id", &body.board_id)?;
+    let fields = body.fields.clone().unwrap_or_default();
     let content = DossierContent {
         title: DossierContent::check_title(&body.title)?,
         patient: body.patient.parse()?,
@@ -97,7 +104,7 @@ pub async fn create_dossier(
         consent: body.consent.unwrap_or(false),
     };
     let done = usecase::run(&state.db, move |conn| {
-        dossiers::create(conn, &me.user, &board_id, &content)
+        dossiers::create(conn, &me.user, &board_id, &content, &fields)
     })
     .await?;
     state.hub.publish(&done.events);
@@ -197,6 +204,7 @@ pub async fn patch_dossier(
             .as_deref()
             .map(|b| field_id("board_id", b))
             .transpose()?,
+        fields: body.fields,
     };
     if patch.is_empty() {
         return Err(AppError::invalid("body", "no field to change"));

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod reports;
 pub mod schedules;
 pub mod sessions;
+pub mod templates;
 pub mod upload;
 pub mod users;
 
@@ -49,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(users::update_user)
                 .service(boards::create_board)
                 .service(boards::patch_board)
+                .service(templates::get_template)
+                .service(templates::put_template)
                 .service(boards::list_boards)
                 .service(boards::get_board)
                 .service(boards::list_members)

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     attachments, auth, boards, calendar, decisions, dossiers, exports, health, imaging, meetings,
-    metrics, notifications, reports, schedules, sessions, users,
+    metrics, notifications, reports, schedules, sessions, templates, users,
 };
 
 #[derive(OpenApi)]
@@ -29,6 +29,8 @@ use super::{
         users::update_user,
         boards::create_board,
         boards::patch_board,
+        templates::get_template,
+        templates::put_template,
         boards::list_boards,
         boards::get_board,
         boards::list_members,

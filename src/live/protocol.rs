@@ -104,7 +104,7 @@ impl Refusal {
     /// The refusal of a command that failed when applied.
     pub fn from_error(err: &AppError, request_id: Option<String>) -> Refusal {
         let code = match err {
-            AppError::Invalid(_) => "invalid_input",
+            AppError::Invalid(_) | AppError::Incomplete(_) => "invalid_input",
             AppError::Forbidden(_) | AppError::Unauthenticated(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",

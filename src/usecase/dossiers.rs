@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{Done, Event};
+use super::{Done, Event, templates};
 use crate::db::audit::{self, Audit};
 use crate::db::dossiers::{self, DossierRecord, DossierRow, ListFilter};
 use crate::db::users::UserRow;
@@ -110,11 +110,15 @@ pub fn create(
     user: &UserRow,
     board_id: &str,
     content: &DossierContent,
+    fields: &serde_json::Map<String, serde_json::Value>,
 ) -> AppResult<Done<DossierView>> {
     if boards::by_id(conn, board_id)?.is_none() {
         return Err(ValidationError::new("board_id", "no such board").into());
     }
     let id = dossiers::insert(conn, &user.id, board_id, content)?;
+    // The dossier follows the board's template as it is now, whatever changes later.
+    let row = dossiers::get(conn, &id)?;
+    templates::write_fields(conn, &row, fields)?;
     audit::record(
         conn,
         Audit::new(&user.id, "dossier.create", "dossier", &id)
@@ -183,17 +187,32 @@ pub fn update(
     let (row, rel) = load_for(conn, user, id, DossierAction::Refer)?;
     let status = row.status();
     let changed = changed_fields(&patch);
-    if let Some(board_id) = patch.board_id.as_deref().filter(|b| *b != row.board_id) {
+    let board_id = patch.board_id.clone().filter(|b| *b != row.board_id);
+    let fields = patch.fields.clone();
+    let next = patch
+        .apply_to(status, &row.content())
+        .map_err(patch_error)?;
+    if let Some(board_id) = board_id.as_deref() {
         may_change_board(status).map_err(patch_error)?;
         if boards::by_id(conn, board_id)?.is_none() {
             return Err(AppError::invalid("board_id", "no such board"));
         }
         dossiers::set_board(conn, id, board_id)?;
+        templates::follow_new_board(conn, &row, board_id)?;
     }
-    let next = patch
-        .apply_to(status, &row.content())
-        .map_err(patch_error)?;
     dossiers::update_content(conn, id, status, &next)?;
+    if let Some(fields) = fields {
+        let row = dossiers::get(conn, id)?;
+        templates::write_fields(conn, &row, &fields)?;
+        // A submitted dossier stays complete: its required values cannot be removed.
+        if status == DossierStatus::Submitted {
+            let row = dossiers::get(conn, id)?;
+            let missing = templates::missing(conn, &row)?;
+            if !missing.is_empty() {
+                return Err(AppError::Incomplete(missing));
+            }
+        }
+    }
     audit::record(
         conn,
         Audit::new(&user.id, "dossier.update", "dossier", id)
@@ -217,6 +236,7 @@ fn patch_error(e: PatchError) -> AppError {
 fn changed_fields(patch: &DossierPatch) -> Vec<&'static str> {
     [
         ("board_id", patch.board_id.is_some()),
+        ("fields", patch.fields.is_some()),
         ("title", patch.title.is_some()),
         ("patient", patch.patient.is_some()),
         ("question", patch.question.is_some()),
@@ -236,7 +256,12 @@ pub fn submit(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<Done<Dos
         .status()
         .apply(Transition::Submit)
         .map_err(|e| AppError::conflict(e.to_string()))?;
-    row.content().check_submittable()?;
+    // Every item missing at once: the content's, then the template's.
+    let mut missing = row.content().missing_for_submission();
+    missing.extend(templates::missing(conn, &row)?);
+    if !missing.is_empty() {
+        return Err(AppError::Incomplete(missing));
+    }
     change_status(conn, user, &row, next, "dossier.submit")?;
     let event = Event::DossierSubmitted {
         dossier_id: row.id.clone(),

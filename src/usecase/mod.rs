@@ -27,6 +27,7 @@ pub mod review;
 pub mod room;
 pub mod schedules;
 pub mod sessions;
+pub mod templates;
 pub mod votes;
 
 pub use events::Event;

@@ -43,6 +43,7 @@ mod s3;
 mod security;
 mod smtp;
 mod standing;
+mod templates;
 mod twelve_bit;
 mod view;
 mod web;
