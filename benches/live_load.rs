@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use common::process::{ServerProcess, machine, mib};
-use common::runtime;
+use common::{PASSWORD, login, percentile, runtime};
 use futures_util::{SinkExt, StreamExt, stream};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -28,8 +28,6 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-
-const PASSWORD: &str = "load-test-password";
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -365,16 +363,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!(
         "broadcast latency (chat, to every other member): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} broadcasts; {undelivered} not fully delivered",
-        pct(&mut bcast, 50.0),
-        pct(&mut bcast, 95.0),
-        pct(&mut bcast, 99.0),
-        pct(&mut bcast, 100.0),
+        percentile(&mut bcast, 50.0),
+        percentile(&mut bcast, 95.0),
+        percentile(&mut bcast, 99.0),
+        percentile(&mut bcast, 100.0),
         bcast.len()
     );
     println!(
         "ack latency: p50 {:.1} ms, p99 {:.1} ms over {} acks; {unacked} unacknowledged",
-        pct(&mut acks, 50.0),
-        pct(&mut acks, 99.0),
+        percentile(&mut acks, 50.0),
+        percentile(&mut acks, 99.0),
         acks.len()
     );
     println!(
@@ -390,26 +388,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
         println!("instance {i}: RSS after the load {:.1} MiB", mib(s.rss()?));
     }
     Ok(())
-}
-
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
-    v[i.min(v.len() - 1)]
-}
-
-async fn login(client: &reqwest::Client, api: &str, email: &str) -> anyhow::Result<String> {
-    let res: Value = client
-        .post(format!("{api}/api/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(res["token"].as_str().context("login failed")?.to_string())
 }
 
 /// A board with `people` (the first coordinates), a session, and a scheduled dossier.

@@ -7,7 +7,7 @@ pub mod process;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, ensure};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "bench-password-123";
@@ -35,13 +35,9 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// An admin (through the CLI), a board, a referrer and a draft dossier (through the API).
-pub async fn setup(
-    binary: &Path,
-    data: &Path,
-    db_url: &str,
-    url: &str,
-) -> anyhow::Result<(String, String)> {
+/// The administrator `admin@bench.test` (password [`PASSWORD`]), added through the CLI as an
+/// operator does.
+pub fn add_admin(binary: &Path, data: &Path, db_url: &str) -> anyhow::Result<()> {
     let status = std::process::Command::new(binary)
         .args([
             "user",
@@ -57,27 +53,32 @@ pub async fn setup(
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .status()?;
-    if !status.success() {
-        bail!("user add failed");
-    }
+    ensure!(status.success(), "user add failed");
+    Ok(())
+}
+
+/// Signs `email` in (password [`PASSWORD`]) on the server at `api`; its token.
+pub async fn login(client: &reqwest::Client, api: &str, email: &str) -> anyhow::Result<String> {
+    let v: Value = client
+        .post(format!("{api}/api/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(v["token"].as_str().context("login failed")?.to_string())
+}
+
+/// An admin (through the CLI), a board, a referrer and a draft dossier (through the API).
+pub async fn setup(
+    binary: &Path,
+    data: &Path,
+    db_url: &str,
+    url: &str,
+) -> anyhow::Result<(String, String)> {
+    add_admin(binary, data, db_url)?;
     let client = reqwest::Client::new();
-    let login = |email: &'static str| {
-        let client = client.clone();
-        async move {
-            let v: Value = client
-                .post(format!("{url}/api/auth/login"))
-                .json(&json!({"email": email, "password": PASSWORD}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            v["token"]
-                .as_str()
-                .map(str::to_string)
-                .context("login failed")
-        }
-    };
-    let admin = login("admin@bench.test").await?;
+    let admin = login(&client, url, "admin@bench.test").await?;
     let post = |path: &str, token: &str, body: Value| {
         client
             .post(format!("{url}{path}"))
@@ -96,7 +97,7 @@ pub async fn setup(
     )
     .await?
     .error_for_status()?;
-    let referrer = login("referrer@bench.test").await?;
+    let referrer = login(&client, url, "referrer@bench.test").await?;
     let dossier: Value = post(
         "/api/dossiers",
         &referrer,

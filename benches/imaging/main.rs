@@ -34,11 +34,11 @@ use std::time::Instant;
 
 use anyhow::{Context, ensure};
 use common::process::{ServerProcess, machine};
-use common::{arg, runtime, scratch_dir};
+use common::{add_admin, arg, runtime, scratch_dir};
 use images::{mr_series, xray_file};
 use orthanc::Orthanc;
 use report::{Table, kib};
-use server::{add_admin, frame_url, png_get, set_up};
+use server::{frame_url, png_get, set_up};
 
 #[path = "../common/mod.rs"]
 mod common;

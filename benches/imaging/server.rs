@@ -2,8 +2,6 @@
 //! with the images, a session) and the HTTP helpers of the measurements.
 
 use std::io::Cursor;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, ensure};
@@ -11,7 +9,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::Args;
-use crate::common::PASSWORD;
+use crate::common::{PASSWORD, login};
 use crate::images::zip_of;
 
 /// The URL of a frame's render.
@@ -151,17 +149,6 @@ pub async fn canned_server(body: Bytes) -> anyhow::Result<String> {
     Ok(format!("http://{addr}/frame.png"))
 }
 
-async fn login(client: &reqwest::Client, api: &str, email: &str) -> anyhow::Result<String> {
-    let v: Value = client
-        .post(format!("{api}/api/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(v["token"].as_str().context("login failed")?.to_string())
-}
-
 async fn call(
     client: &reqwest::Client,
     method: reqwest::Method,
@@ -235,27 +222,6 @@ pub struct Room {
     pub mr: String,
     pub mr_series: String,
     pub xrays: Vec<(String, String)>,
-}
-
-/// An admin through the CLI, as an operator does.
-pub fn add_admin(binary: &Path, data: &Path, db_url: &str) -> anyhow::Result<()> {
-    let status = Command::new(binary)
-        .args([
-            "user",
-            "add",
-            "--email",
-            "admin@bench.test",
-            "--name",
-            "Admin",
-        ])
-        .args(["--password", PASSWORD, "--role", "admin"])
-        .env("CONSILIUM_DATA_DIR", data)
-        .env("CONSILIUM_DATABASE_URL", db_url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .status()?;
-    ensure!(status.success(), "user add failed");
-    Ok(())
 }
 
 pub async fn set_up(

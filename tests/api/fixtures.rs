@@ -99,6 +99,21 @@ pub async fn decide_unanimously(app: &TestApp, m: &Meeting, option: &str) -> Val
         ws.ok(json!({"type": "cast", "vote_id": vote, "option": option}))
             .await;
     }
+    close_vote(&mut chair, &vote).await
+}
+
+/// The chair opens a vote on `dossier` (escalate or continue), `voter` casts "escalate" and
+/// the chair closes the vote; returns the published decision.
+pub async fn escalate(chair: &mut Ws, voter: &mut Ws, dossier: &str) -> Value {
+    let vote = open_vote(chair, dossier, &["escalate", "continue"]).await;
+    voter
+        .ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
+        .await;
+    close_vote(chair, &vote).await
+}
+
+/// Closes a vote as chair; returns the published decision.
+pub async fn close_vote(chair: &mut Ws, vote: &str) -> Value {
     let ack = chair
         .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
         .await;

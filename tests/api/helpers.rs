@@ -120,6 +120,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options::default()).await
 }
 
+/// Another instance of `app`'s server on the same database (the rooms are shared across
+/// instances on PostgreSQL).
+pub async fn another_instance(app: &TestApp) -> TestApp {
+    spawn_app_with(
+        app.backend,
+        Options {
+            database_url: Some(app.database_url.clone()),
+            ..Options::default()
+        },
+    )
+    .await
+}
+
 /// Server logs in tests, when `TEST_LOG` holds a filter (e.g. `TEST_LOG=consilium=debug`).
 fn init_test_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();

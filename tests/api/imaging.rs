@@ -11,7 +11,7 @@ use crate::dicom_series::{
     self as series, BAND, COLUMNS, EXPLICIT_LE, IMPLICIT_LE, ROWS, SLICES, Spec, bright_band,
     png_grey, row_means, shuffled_zip, transcode,
 };
-use crate::helpers::{Api, Backend, Options, PASSWORD};
+use crate::helpers::{Api, Backend, Options, PASSWORD, Resp};
 use crate::{on_all_stores, on_both};
 
 on_both!(
@@ -49,29 +49,52 @@ pub async fn upload_as(app: &Api, token: &str, dossier: &str, bytes: Vec<u8>, na
     body
 }
 
-/// The (de-identified) UID of the attachment's only series.
-pub(crate) async fn only_series(f: &Fixture, attachment: &Value) -> String {
-    let listed = f
-        .app
+/// The series listing of an attachment, as the board member reads it.
+async fn series_listing(f: &Fixture, attachment: &str) -> Resp {
+    f.app
         .get(
-            &format!("/api/attachments/{}/series", id(attachment)),
+            &format!("/api/attachments/{attachment}/series"),
             Some(&f.member.token),
         )
-        .await;
+        .await
+}
+
+/// The (de-identified) UID of the attachment's only series.
+pub(crate) async fn only_series(f: &Fixture, attachment: &Value) -> String {
+    let listed = series_listing(f, id(attachment)).await;
     listed.expect(200)["items"][0]["series_uid"]
         .as_str()
         .unwrap()
         .to_string()
 }
 
-pub(crate) async fn frame(f: &Fixture, token: &str, path: &str) -> reqwest::Response {
+/// A GET of `/api/attachments/{path}`, without a token yet.
+fn get_attachment(f: &Fixture, path: &str) -> reqwest::RequestBuilder {
     f.app
         .client
         .get(format!("{}/api/attachments/{path}", f.app.url))
+}
+
+pub(crate) async fn frame(f: &Fixture, token: &str, path: &str) -> reqwest::Response {
+    get_attachment(f, path)
         .bearer_auth(token)
         .send()
         .await
         .unwrap()
+}
+
+/// Uploads `bytes` as `name` and asks the board member's render of frame 0 of its only series.
+async fn first_frame(f: &Fixture, bytes: Vec<u8>, name: &str) -> reqwest::Response {
+    let a = upload(f, bytes, name).await;
+    let uid = only_series(f, &a).await;
+    let path = format!("{}/series/{uid}/frames/0", id(&a));
+    frame(f, &f.member.token, &path).await
+}
+
+/// Uploads the slices of a 16-bit series, shuffled in a zip.
+async fn upload_series(f: &Fixture, series_uid: &str) -> Value {
+    let files = all_slices(&Spec::sixteen_bit(series_uid), EXPLICIT_LE);
+    upload(f, shuffled_zip(files), "s.zip").await
 }
 
 pub(crate) async fn png_of(f: &Fixture, path: &str) -> (u32, u32, Vec<u8>) {
@@ -95,13 +118,7 @@ pub(crate) fn all_slices(spec: &Spec, ts: &str) -> Vec<Vec<u8>> {
 /// Checks that frame n shows slice n, bright band on dark rows (with a tolerance for lossy
 /// syntaxes).
 pub(crate) async fn check_order(f: &Fixture, attachment: &str, what: &str) {
-    let listed = f
-        .app
-        .get(
-            &format!("/api/attachments/{attachment}/series"),
-            Some(&f.member.token),
-        )
-        .await;
+    let listed = series_listing(f, attachment).await;
     let items = listed.expect(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1, "{what}: {items:?}");
     let s = &items[0];
@@ -146,50 +163,23 @@ async fn every_transfer_syntax_renders_in_slice_order(backend: Backend) {
         Jpeg2000,
     }
     use Make::{Jpeg2000, Native, Tool};
+    // The series, their bits allocated, and how each is written; series n has the UID uid(n).
     let cases = [
-        (
-            "explicit VR little endian",
-            Spec::sixteen_bit(&uid(1)),
-            Native(EXPLICIT_LE),
-        ),
-        (
-            "implicit VR little endian",
-            Spec::sixteen_bit(&uid(2)),
-            Native(IMPLICIT_LE),
-        ),
-        (
-            "deflated",
-            Spec::sixteen_bit(&uid(3)),
-            Tool("dcmconv", &["+td"]),
-        ),
-        (
-            "JPEG baseline",
-            Spec::eight_bit(&uid(4)),
-            Tool("dcmcjpeg", &["+eb"]),
-        ),
-        (
-            "JPEG extended",
-            Spec::eight_bit(&uid(5)),
-            Tool("dcmcjpeg", &["+ee"]),
-        ),
-        (
-            "JPEG lossless",
-            Spec::sixteen_bit(&uid(6)),
-            Tool("dcmcjpeg", &["+el"]),
-        ),
-        (
-            "JPEG lossless SV1",
-            Spec::sixteen_bit(&uid(7)),
-            Tool("dcmcjpeg", &["+e1"]),
-        ),
-        (
-            "RLE lossless",
-            Spec::sixteen_bit(&uid(8)),
-            Tool("dcmcrle", &[]),
-        ),
-        ("JPEG 2000", Spec::sixteen_bit(&uid(9)), Jpeg2000),
+        ("explicit VR little endian", 16, Native(EXPLICIT_LE)),
+        ("implicit VR little endian", 16, Native(IMPLICIT_LE)),
+        ("deflated", 16, Tool("dcmconv", &["+td"])),
+        ("JPEG baseline", 8, Tool("dcmcjpeg", &["+eb"])),
+        ("JPEG extended", 8, Tool("dcmcjpeg", &["+ee"])),
+        ("JPEG lossless", 16, Tool("dcmcjpeg", &["+el"])),
+        ("JPEG lossless SV1", 16, Tool("dcmcjpeg", &["+e1"])),
+        ("RLE lossless", 16, Tool("dcmcrle", &[])),
+        ("JPEG 2000", 16, Jpeg2000),
     ];
-    for (what, spec, make) in cases {
+    for (n, (what, bits, make)) in (1..).zip(cases) {
+        let spec = match bits {
+            8 => Spec::eight_bit(&uid(n)),
+            _ => Spec::sixteen_bit(&uid(n)),
+        };
         let files: Vec<Vec<u8>> = match make {
             Native(ts) => all_slices(&spec, ts),
             Tool(tool, options) => all_slices(&spec, EXPLICIT_LE)
@@ -211,15 +201,7 @@ async fn every_transfer_syntax_renders_in_slice_order(backend: Backend) {
 
 async fn windows_presets_and_sizes(backend: Backend) {
     let f = Fixture::with_options(backend, Store::Files, Options::default()).await;
-    let a = upload(
-        &f,
-        shuffled_zip(all_slices(
-            &Spec::sixteen_bit("1.2.826.0.1.3680043.99.3.1"),
-            EXPLICIT_LE,
-        )),
-        "s.zip",
-    )
-    .await;
+    let a = upload_series(&f, "1.2.826.0.1.3680043.99.3.1").await;
     let uid = only_series(&f, &a).await;
     let base = format!("{}/series/{uid}/frames/2", id(&a));
     let grey_at = |grey: &[u8], row: usize| grey[row * COLUMNS as usize + 3];
@@ -256,21 +238,9 @@ async fn windows_presets_and_sizes(backend: Backend) {
     let uid1 = only_series(&f, &a1).await;
     let (_, _, g) = png_of(&f, &format!("{}/series/{uid1}/frames/2", id(&a1))).await;
     assert_eq!((grey_at(&g, 0), grey_at(&g, marker_row)), (255, 0));
-    let listed = f
-        .app
-        .get(
-            &format!("/api/attachments/{}/series", id(&a1)),
-            Some(&f.member.token),
-        )
-        .await;
+    let listed = series_listing(&f, id(&a1)).await;
     assert_eq!(listed.expect(200)["items"][0]["window"], Value::Null);
-    let listed = f
-        .app
-        .get(
-            &format!("/api/attachments/{}/series", id(&a)),
-            Some(&f.member.token),
-        )
-        .await;
+    let listed = series_listing(&f, id(&a)).await;
     assert_eq!(listed.expect(200)["items"][0]["window"]["center"], 500.0);
     // Bad parameters: 400 naming the field.
     for (query, field) in [
@@ -318,15 +288,7 @@ async fn etags_errors_access_and_the_cache_going_with_the_attachment(
     store: Store,
 ) {
     let f = Fixture::with_options(backend, store, Options::default()).await;
-    let a = upload(
-        &f,
-        shuffled_zip(all_slices(
-            &Spec::sixteen_bit("1.2.826.0.1.3680043.99.4.1"),
-            EXPLICIT_LE,
-        )),
-        "s.zip",
-    )
-    .await;
+    let a = upload_series(&f, "1.2.826.0.1.3680043.99.4.1").await;
     // An attachment stored before its index existed (or whose index was lost): the index is
     // built from the object the first time it is needed, and stored again.
     let root = f.store_dir();
@@ -347,10 +309,7 @@ async fn etags_errors_access_and_the_cache_going_with_the_attachment(
     assert_eq!(res.headers()["cache-control"], "private, max-age=86400");
     let first = res.bytes().await.unwrap();
     // Revalidation: 304 without a body; the same bytes again otherwise.
-    let res = f
-        .app
-        .client
-        .get(format!("{}/api/attachments/{path}", f.app.url))
+    let res = get_attachment(&f, &path)
         .bearer_auth(&f.coordinator.token)
         .header("If-None-Match", &etag)
         .send()
@@ -381,11 +340,7 @@ async fn etags_errors_access_and_the_cache_going_with_the_attachment(
     }
     // A non-DICOM attachment has no series (409), and DICOM without an image has none listed.
     let pdf = upload(&f, b"%PDF-1.4 compte rendu".to_vec(), "cr.pdf").await;
-    f.app
-        .get(
-            &format!("/api/attachments/{}/series", id(&pdf)),
-            Some(&f.member.token),
-        )
+    series_listing(&f, id(&pdf))
         .await
         .expect_problem(409, "conflict");
     let res = frame(
@@ -396,13 +351,7 @@ async fn etags_errors_access_and_the_cache_going_with_the_attachment(
     .await;
     assert_eq!(res.status().as_u16(), 409);
     let plain = upload(&f, dicom_file("DOE^JANE", "no image"), "x.dcm").await;
-    let listed = f
-        .app
-        .get(
-            &format!("/api/attachments/{}/series", id(&plain)),
-            Some(&f.member.token),
-        )
-        .await;
+    let listed = series_listing(&f, id(&plain)).await;
     assert_eq!(listed.expect(200)["items"], serde_json::json!([]));
     // Access follows the attachment's: a stranger and no token are refused.
     let res = frame(&f, &f.stranger.token, &path).await;
@@ -414,13 +363,7 @@ async fn etags_errors_access_and_the_cache_going_with_the_attachment(
         )
         .await
         .expect_problem(404, "not_found");
-    let res = f
-        .app
-        .client
-        .get(format!("{}/api/attachments/{path}", f.app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = get_attachment(&f, &path).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
     // The access check of a burst of frames is remembered a second for the token, no more: a
     // token signed out reads no frame after that second.
@@ -478,14 +421,7 @@ async fn undecodable_syntaxes_are_named(backend: Backend) {
         ),
     ] {
         let bytes = transcode(&spec.instance(&[0], EXPLICIT_LE), tool, options, dir.path());
-        let a = upload(&f, bytes, &format!("{what}.dcm")).await;
-        let uid = only_series(&f, &a).await;
-        let res = frame(
-            &f,
-            &f.member.token,
-            &format!("{}/series/{uid}/frames/0", id(&a)),
-        )
-        .await;
+        let res = first_frame(&f, bytes, &format!("{what}.dcm")).await;
         assert_eq!(res.status().as_u16(), 415, "{what}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["code"], "unsupported");
@@ -504,14 +440,7 @@ async fn colour_stays_colour(backend: Backend) {
     // JPEG baseline stores colour as YBR_FULL_422: it must come back as RGB.
     let jpeg = transcode(&native, "dcmcjpeg", &["+eb"], dir.path());
     for (what, bytes, tolerance) in [("native RGB", native, 0), ("JPEG baseline", jpeg, 40)] {
-        let a = upload(&f, bytes, &format!("{what}.dcm")).await;
-        let uid = only_series(&f, &a).await;
-        let res = frame(
-            &f,
-            &f.member.token,
-            &format!("{}/series/{uid}/frames/0", id(&a)),
-        )
-        .await;
+        let res = first_frame(&f, bytes, &format!("{what}.dcm")).await;
         assert_eq!(res.status().as_u16(), 200, "{what}");
         let (w, _, rgb) = series::png_rgb(&res.bytes().await.unwrap());
         let at = |r: usize, c: usize| {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::fixtures::{meeting, open_vote, three_of_three};
-use crate::helpers::{Backend, Options, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, Options, another_instance, spawn_app, spawn_app_with};
 use crate::on_both;
 use crate::ws::{Ended, Ws};
 
@@ -19,14 +19,7 @@ on_both!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_the_rooms() {
     let a = spawn_app(Backend::Postgres).await;
-    let b = spawn_app_with(
-        Backend::Postgres,
-        Options {
-            database_url: Some(a.database_url.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let b = another_instance(&a).await;
     let m = meeting(&a, three_of_three()).await;
     // The chair and one specialist on A, two specialists on B.
     let (mut chair, _) = Ws::join(&a.url, &m.session, &m.chair.token, None).await;

@@ -5,10 +5,10 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::fixtures::{meeting, one_of_one, open_vote};
-use crate::helpers::{Backend, spawn_app};
+use crate::fixtures::escalate;
+use crate::helpers::Backend;
 use crate::on_both;
-use crate::review::{mri, series_of};
+use crate::review::{meeting_with_mri, series_of};
 use crate::ws::Ws;
 
 on_both!(the_record_shows_key_images_as_thumbnails);
@@ -31,9 +31,7 @@ fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
 }
 
 async fn the_record_shows_key_images_as_thumbnails(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
     let attachment = attachment.as_str();
     let series = series_of(attachment);
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
@@ -51,14 +49,7 @@ async fn the_record_shows_key_images_as_thumbnails(backend: Backend) {
                    "frame": 4, "note": ""}),
         )
         .await;
-    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
-    voter
-        .ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
-        .await;
-    let ack = chair
-        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
-        .await;
-    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    let decision = escalate(&mut chair, &mut voter, &m.dossier).await;
     assert_eq!(decision["key_images"].as_array().unwrap().len(), 2);
     let res = app
         .client

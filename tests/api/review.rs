@@ -1,7 +1,6 @@
 //! Imaging review in the room (API.md section 11, issue 13): the presenter's hand-over and key
 //! images, which the decision records and hashes. The `view` relay is in view.rs.
 
-use reqwest::multipart::{Form, Part};
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -9,8 +8,9 @@ use serde_json::{Value, json};
 use crate::attachments::dicom_file;
 use crate::audit::verify;
 use crate::dicom_series::{EXPLICIT_LE, Spec};
-use crate::fixtures::{Meeting, meeting, one_of_one, open_vote};
-use crate::helpers::{Actor, Backend, TestApp, spawn_app};
+use crate::fixtures::{Meeting, escalate, meeting, one_of_one};
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::imaging::upload_as;
 use crate::on_both;
 use crate::ws::Ws;
 
@@ -20,32 +20,6 @@ on_both!(
     marks_are_checked,
     a_mark_sent_again_is_applied_once,
 );
-
-pub async fn upload(
-    app: &TestApp,
-    who: &Actor,
-    dossier: &str,
-    bytes: Vec<u8>,
-    name: &str,
-) -> Value {
-    let form = Form::new().part(
-        "file",
-        Part::bytes(bytes)
-            .file_name(name.to_string())
-            .mime_str("application/octet-stream")
-            .unwrap(),
-    );
-    let res = app
-        .client
-        .post(format!("{}/api/dossiers/{dossier}/attachments", app.url))
-        .bearer_auth(&who.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    res.json().await.unwrap()
-}
 
 /// The series UID of each test MRI by attachment id: de-identification gives every series a
 /// new UID per dossier, which the tests learn from the series listing.
@@ -66,7 +40,7 @@ pub fn series_of(attachment: &str) -> String {
 pub async fn mri(app: &TestApp, m: &Meeting) -> String {
     let frames: Vec<usize> = (0..256).collect();
     let bytes = Spec::sixteen_bit("1.2.826.0.1.3680043.8.498.1").instance(&frames, EXPLICIT_LE);
-    let a = upload(app, &m.referrer, &m.dossier, bytes, "t2.dcm").await;
+    let a = upload_as(app, &m.referrer.token, &m.dossier, bytes, "t2.dcm").await;
     let id = a["id"].as_str().unwrap().to_string();
     let listed = app
         .get(
@@ -83,6 +57,32 @@ pub async fn mri(app: &TestApp, m: &Meeting) -> String {
         .unwrap_or_else(|e| e.into_inner())
         .insert(id.clone(), series);
     id
+}
+
+/// A server with a meeting (a quorum of one) and an MRI on its dossier ([`mri`]).
+pub async fn meeting_with_mri(backend: Backend) -> (TestApp, Meeting, String) {
+    let app = spawn_app(backend).await;
+    let m = meeting(&app, one_of_one()).await;
+    let attachment = mri(&app, &m).await;
+    (app, m, attachment)
+}
+
+/// Two attachments no frame of the meeting's dossier can be shown from: a letter on that
+/// dossier (not DICOM), and a DICOM file on another dossier of the board; their ids.
+pub async fn letter_and_elsewhere(app: &TestApp, m: &Meeting) -> (String, String) {
+    let token = &m.referrer.token;
+    let letter = upload_as(app, token, &m.dossier, b"Letter".to_vec(), "letter.txt").await;
+    let other_dossier = app.dossier(&m.referrer, &m.board).await;
+    let elsewhere = upload_as(
+        app,
+        token,
+        other_dossier["id"].as_str().unwrap(),
+        dicom_file("DOE^JOHN", "T1"),
+        "t1.dcm",
+    )
+    .await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    (id(&letter), id(&elsewhere))
 }
 
 async fn the_chair_hands_the_presenter_role_on(backend: Backend) {
@@ -140,9 +140,7 @@ async fn the_chair_hands_the_presenter_role_on(backend: Backend) {
 }
 
 async fn key_images_are_marked_and_recorded_in_the_decision(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let member = &m.specialists[0];
     let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
@@ -161,14 +159,7 @@ async fn key_images_are_marked_and_recorded_in_the_decision(backend: Backend) {
         .ok(json!({"type": "mark", "attachment_id": attachment, "series_uid": series, "frame": 3}))
         .await;
 
-    let vote = open_vote(&mut chair, &m.dossier, &["escalate", "continue"]).await;
-    voter
-        .ok(json!({"type": "cast", "vote_id": vote, "option": "escalate"}))
-        .await;
-    let ack = chair
-        .ok(json!({"type": "close_vote", "vote_id": vote, "summary": "Escalate."}))
-        .await;
-    let decision = chair.event(ack["seq"].as_i64().unwrap()).await["decision"].clone();
+    let decision = escalate(&mut chair, &mut voter, &m.dossier).await;
     let images = decision["key_images"].as_array().unwrap();
     assert_eq!(images.len(), 2);
     assert_eq!(images[0]["frame"], 12);
@@ -189,26 +180,8 @@ async fn key_images_are_marked_and_recorded_in_the_decision(backend: Backend) {
 }
 
 async fn marks_are_checked(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
-    let note = upload(
-        &app,
-        &m.referrer,
-        &m.dossier,
-        b"Letter".to_vec(),
-        "letter.txt",
-    )
-    .await;
-    let other_dossier = app.dossier(&m.referrer, &m.board).await;
-    let elsewhere = upload(
-        &app,
-        &m.referrer,
-        other_dossier["id"].as_str().unwrap(),
-        dicom_file("DOE^JOHN", "T1"),
-        "t1.dcm",
-    )
-    .await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
+    let (note, elsewhere) = letter_and_elsewhere(&app, &m).await;
     let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
     let (mut referrer, _) = Ws::join(&app.url, &m.session, &m.referrer.token, None).await;
     let series = "1.2.3";
@@ -232,14 +205,8 @@ async fn marks_are_checked(backend: Backend) {
             mark(&uuid::Uuid::new_v4().to_string(), series, json!(0), ""),
             "not_found",
         ),
-        (
-            mark(note["id"].as_str().unwrap(), series, json!(0), ""),
-            "conflict",
-        ),
-        (
-            mark(elsewhere["id"].as_str().unwrap(), series, json!(0), ""),
-            "not_found",
-        ),
+        (mark(&note, series, json!(0), ""), "conflict"),
+        (mark(&elsewhere, series, json!(0), ""), "not_found"),
     ];
     for (cmd, code) in cases {
         voter.refused(cmd, code).await;
@@ -264,9 +231,7 @@ async fn marks_are_checked(backend: Backend) {
 }
 
 async fn a_mark_sent_again_is_applied_once(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
     let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
     let mark = json!({"type": "mark", "attachment_id": attachment,
                       "series_uid": series_of(&attachment), "frame": 4, "note": "Lesion"});

@@ -7,11 +7,10 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::attachments::dicom_file;
 use crate::fixtures::{meeting, one_of_one, schedule, submitted_dossier};
-use crate::helpers::{Backend, Options, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, another_instance, spawn_app};
 use crate::on_both;
-use crate::review::{mri, series_of, upload};
+use crate::review::{letter_and_elsewhere, meeting_with_mri, mri, series_of};
 use crate::ws::Ws;
 
 on_both!(
@@ -74,9 +73,7 @@ async fn marker(ws: &mut Ws) -> (i64, Vec<Value>) {
 }
 
 async fn the_presenters_view_reaches_the_others(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let member = &m.specialists[0];
     let (mut voter, _) = Ws::join(&app.url, &m.session, &member.token, None).await;
@@ -146,28 +143,8 @@ async fn the_presenters_view_reaches_the_others(backend: Backend) {
 }
 
 async fn bad_views_are_refused_and_not_relayed(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
-    let letter = upload(
-        &app,
-        &m.referrer,
-        &m.dossier,
-        b"Letter".to_vec(),
-        "letter.txt",
-    )
-    .await;
-    let letter = letter["id"].as_str().unwrap().to_string();
-    let other_dossier = app.dossier(&m.referrer, &m.board).await;
-    let elsewhere = upload(
-        &app,
-        &m.referrer,
-        other_dossier["id"].as_str().unwrap(),
-        dicom_file("DOE^JOHN", "T1"),
-        "t1.dcm",
-    )
-    .await;
-    let elsewhere = elsewhere["id"].as_str().unwrap().to_string();
+    let (app, m, attachment) = meeting_with_mri(backend).await;
+    let (letter, elsewhere) = letter_and_elsewhere(&app, &m).await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
     let events = app.count("room_events").await;
@@ -267,9 +244,7 @@ async fn bad_views_are_refused_and_not_relayed(backend: Backend) {
 }
 
 async fn a_burst_of_views_is_coalesced(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
     let started = Instant::now();
@@ -319,9 +294,7 @@ async fn a_burst_of_views_is_coalesced(backend: Backend) {
 }
 
 async fn a_late_joiner_is_welcomed_with_the_latest_view(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let m = meeting(&app, one_of_one()).await;
-    let attachment = mri(&app, &m).await;
+    let (app, m, attachment) = meeting_with_mri(backend).await;
     let (mut chair, welcome) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     assert_eq!(welcome["view"], Value::Null);
     let member = &m.specialists[0];
@@ -372,14 +345,7 @@ async fn a_late_joiner_is_welcomed_with_the_latest_view(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_view_crosses_instances() {
     let a = spawn_app(Backend::Postgres).await;
-    let b = spawn_app_with(
-        Backend::Postgres,
-        Options {
-            database_url: Some(a.database_url.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let b = another_instance(&a).await;
     let m = meeting(&a, one_of_one()).await;
     let attachment = mri(&a, &m).await;
     let (mut chair, _) = Ws::join(&a.url, &m.session, &m.chair.token, None).await;

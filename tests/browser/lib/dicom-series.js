@@ -2,21 +2,14 @@
 // MONOCHROME2, with the geometry that orders slices (ImagePositionPatient, ImageOrientationPatient)
 // and a bright square whose place tells the slice: on slice i it starts at column markerX(i).
 // The files are shuffled in the zip, so that the server's ordering by position is what counts.
-import { element } from './dicom.js';
+import { element, part10MrImage, randomUid as uid } from './dicom.js';
 import { zip } from './zip.js';
 
-const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 export const MARKER = 6; // the square's side, in pixels
 export const MARKER_Y = 29;
 
 /** The column where slice `i`'s square starts (slices 0 to 9 fit a 64-pixel row). */
 export function markerX(i) { return 2 + MARKER * i; }
-
-function uid() {
-  const hex = [...Array(24)].map(() => Math.floor(Math.random() * 16).toString(16)).join('');
-  return `2.25.${BigInt(`0x${hex}`)}`;
-}
 
 function us(n) {
   const b = Buffer.alloc(2);
@@ -25,20 +18,6 @@ function us(n) {
 }
 
 function slice({ i, size, studyUid, seriesUid, description }) {
-  const instance = uid();
-  const meta = Buffer.concat([
-    element(0x0002, 0x0001, 'OB', Buffer.from([0, 1])),
-    element(0x0002, 0x0002, 'UI', MR_IMAGE_STORAGE),
-    element(0x0002, 0x0003, 'UI', instance),
-    element(0x0002, 0x0010, 'UI', EXPLICIT_LE),
-    element(0x0002, 0x0012, 'UI', '2.25.1234567890'),
-  ]);
-  const groupLength = Buffer.alloc(12);
-  groupLength.writeUInt16LE(0x0002, 0);
-  groupLength.writeUInt16LE(0x0000, 2);
-  groupLength.write('UL', 4, 'latin1');
-  groupLength.writeUInt16LE(4, 6);
-  groupLength.writeUInt32LE(meta.length, 8);
   const pixels = Buffer.alloc(size * size * 2);
   for (let y = 0; y < size; y += 1) {
     for (let x = 0; x < size; x += 1) {
@@ -46,9 +25,7 @@ function slice({ i, size, studyUid, seriesUid, description }) {
       pixels.writeUInt16LE(inMarker ? 4000 : 100 + 3 * x, (y * size + x) * 2);
     }
   }
-  const dataset = Buffer.concat([
-    element(0x0008, 0x0016, 'UI', MR_IMAGE_STORAGE),
-    element(0x0008, 0x0018, 'UI', instance),
+  return part10MrImage([
     element(0x0008, 0x0060, 'CS', 'MR'),
     element(0x0008, 0x1030, 'LO', 'IRM cerebrale'),
     element(0x0008, 0x103e, 'LO', description),
@@ -72,7 +49,6 @@ function slice({ i, size, studyUid, seriesUid, description }) {
     element(0x0028, 0x1051, 'DS', '4096'),
     element(0x7fe0, 0x0010, 'OW', pixels),
   ]);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), groupLength, meta, dataset]);
 }
 
 /** A zip of `slices` files of one MR series (64 × 64), shuffled. */

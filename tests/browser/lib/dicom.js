@@ -1,5 +1,6 @@
 // A small DICOM Part-10 file (explicit VR little endian, no pixel data) with identifying
-// patient data, for the de-identification and metadata shown by the pages.
+// patient data, for the de-identification and metadata shown by the pages; and the element and
+// Part-10 writers the series of dicom-series.js are built with.
 
 export function element(group, elem, vr, value) {
   let bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1');
@@ -17,8 +18,18 @@ export function element(group, elem, vr, value) {
 const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
-export function dicomFile({ patientName, modality, study, series }) {
-  const instance = `2.25.${BigInt(`0x${[...Array(24)].map(() => Math.floor(Math.random() * 16).toString(16)).join('')}`)}`;
+/** A new random UID under the 2.25 root. */
+export function randomUid() {
+  const hex = [...Array(24)].map(() => Math.floor(Math.random() * 16).toString(16)).join('');
+  return `2.25.${BigInt(`0x${hex}`)}`;
+}
+
+/**
+ * A Part-10 file of an MR image in explicit VR little endian: the preamble, the file meta
+ * group, then the SOP class and instance UIDs followed by `elements` (written by `element`).
+ */
+export function part10MrImage(elements) {
+  const instance = randomUid();
   const meta = Buffer.concat([
     element(0x0002, 0x0001, 'OB', Buffer.from([0, 1])),
     element(0x0002, 0x0002, 'UI', MR_IMAGE_STORAGE),
@@ -35,6 +46,13 @@ export function dicomFile({ patientName, modality, study, series }) {
   const dataset = Buffer.concat([
     element(0x0008, 0x0016, 'UI', MR_IMAGE_STORAGE),
     element(0x0008, 0x0018, 'UI', instance),
+    ...elements,
+  ]);
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), groupLength, meta, dataset]);
+}
+
+export function dicomFile({ patientName, modality, study, series }) {
+  return part10MrImage([
     element(0x0008, 0x0060, 'CS', modality),
     element(0x0008, 0x0090, 'PN', 'DR^REFERRING'),
     element(0x0008, 0x1030, 'LO', study),
@@ -43,5 +61,4 @@ export function dicomFile({ patientName, modality, study, series }) {
     element(0x0010, 0x0020, 'LO', 'IPP-0042-7781'),
     element(0x0010, 0x0030, 'DA', '19870312'),
   ]);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), groupLength, meta, dataset]);
 }
