@@ -4,7 +4,7 @@ use chrono::Datelike;
 
 use crate::auth::create_account;
 use crate::db::Db;
-use crate::db::{audit, boards, sessions, users};
+use crate::db::{audit, boards, sessions, templates, users};
 use crate::domain::board::{BoardRole, NewBoard, QuorumRule};
 use crate::domain::dossier::{DossierContent, Patient, Sex, Urgency};
 use crate::domain::user::{NewUser, Role};
@@ -138,7 +138,24 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
                 )?),
             )?,
         )?;
+        let cratb = boards::insert(
+            conn,
+            &NewBoard::parse(
+                "CRAtb — antibiotic stewardship centre",
+                Some("Regional advice on antibiotic therapy, traced and counted for the yearly report."),
+                Some(QuorumRule::parse(1, 1, &[])?),
+            )?,
+        )?;
+        // Each board's template, written by its first coordinator (the admin for the CRAtb).
+        for (board, template, by) in [
+            (&sep.id, crate::demo_templates::multiple_sclerosis()?, &ids[1]),
+            (&crioac.id, crate::demo_templates::bone_and_joint_infection()?, &ids[5]),
+            (&cratb.id, crate::demo_templates::antibiotic_stewardship()?, &ids[0]),
+        ] {
+            templates::insert(conn, board, &template, by)?;
+        }
         let members = [
+            (&cratb.id, 1, BoardRole::Coordinator),
             (&sep.id, 1, BoardRole::Coordinator),
             (&sep.id, 2, BoardRole::Member),
             (&sep.id, 3, BoardRole::Member),
@@ -153,14 +170,18 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
         let referrer = users::by_id(conn, &ids[8])?.ok_or_else(|| AppError::not_found("user"))?;
         let cases = [
             (&sep.id, "Relapsing MS under first-line therapy: escalate?", "SEP-LY-0147", 1991, Sex::Female,
-             "Two relapses in 12 months and three new T2 lesions under teriflunomide. Escalate to a high-efficacy therapy, and which one?", true),
+             "Two relapses in 12 months and three new T2 lesions under teriflunomide. Escalate to a high-efficacy therapy, and which one?", true,
+             serde_json::json!({"edss": 2.5, "course": "RR", "current_dmt": "tériflunomide", "relapses_12m": 2, "new_lesions": true})),
             (&sep.id, "Atypical demyelinating lesions, MS or MOGAD?", "SEP-LY-0152", 1978, Sex::Male,
-             "Longitudinally extensive myelitis with conus involvement. Is the diagnosis of MS compatible, or should MOG antibodies be retested?", true),
+             "Longitudinally extensive myelitis with conus involvement. Is the diagnosis of MS compatible, or should MOG antibodies be retested?", true,
+             serde_json::json!({"edss": 4.0, "course": "CIS", "current_dmt": "aucun", "relapses_12m": 1, "new_lesions": false})),
             (&crioac.id, "Prosthetic knee infection 3 months after revision", "OS-BB-0031", 1956, Sex::Male,
-             "Early post-operative infection with Staphylococcus epidermidis: DAIR or two-stage exchange?", false),
+             "Early post-operative infection with Staphylococcus epidermidis: DAIR or two-stage exchange?", false,
+             serde_json::json!({"site": "genou", "implant": true, "implant_age_months": 3, "organisms": "Staphylococcus epidermidis"})),
         ];
         let mut submitted = Vec::new();
-        for (board, title, pseudonym, year, sex, question, submit) in cases {
+        for (board, title, pseudonym, year, sex, question, submit, fields) in cases {
+            let fields = fields.as_object().cloned().unwrap_or_default();
             let content = DossierContent {
                 title: title.to_string(),
                 patient: Patient { pseudonym: pseudonym.to_string(), birth_year: Some(year), sex: Some(sex) },
@@ -169,7 +190,7 @@ pub async fn fill(db: &Db) -> AppResult<Vec<(&'static str, &'static str)>> {
                 urgency: Urgency::Routine,
                 consent: submit,
             };
-            let id = usecase::dossiers::create(conn, &referrer, board, &content, &Default::default())?.value.record.row.id;
+            let id = usecase::dossiers::create(conn, &referrer, board, &content, &fields)?.value.record.row.id;
             if submit {
                 usecase::dossiers::submit(conn, &referrer, &id)?;
                 submitted.push(id);

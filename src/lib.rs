@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_templates;
 pub mod domain;
 pub mod error;
 pub mod export;
