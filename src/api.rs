@@ -15,11 +15,11 @@ use crate::domain::access::{BoardCan, DossierCan};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::board::{BoardRole, QuorumRule};
 use crate::domain::dossier::{DossierStatus, Patient, Urgency};
+use crate::domain::follow_up::FollowUpView;
 use crate::domain::quorum::QuorumResult;
 use crate::domain::room::SessionStatus;
 use crate::domain::room_access::SessionCan;
-use crate::domain::user::Locale;
-use crate::domain::user::Role;
+use crate::domain::user::{Locale, Role};
 use crate::usecase::dossiers::DossierView;
 
 /// A stored naive UTC time as the contract's RFC 3339 UTC time.
@@ -75,9 +75,10 @@ pub struct Board {
     pub name: String,
     pub description: String,
     pub quorum: QuorumRule,
-    /// Whether a referrer who is not on the board reads the named ballots of decisions on
-    /// their dossiers (API.md section 16).
+    /// Whether referrers off the board read named ballots (API.md section 16).
     pub show_ballots_to_referrer: bool,
+    /// Days after a decision when its referrer is asked for the follow-up (0: never).
+    pub follow_up_days: i32,
     pub created_at: DateTime<Utc>,
     /// What the caller may do with this board.
     pub can: BoardCan,
@@ -91,6 +92,7 @@ impl Board {
             description: b.description.clone(),
             quorum: b.quorum(),
             show_ballots_to_referrer: b.show_ballots_to_referrer,
+            follow_up_days: b.follow_up_days,
             created_at: utc(b.created_at),
             can,
         }
@@ -181,22 +183,13 @@ pub struct Dossier {
     pub fields: serde_json::Map<String, serde_json::Value>,
     /// The version of the board's template the values follow (`null`: none).
     pub template_version: Option<i32>,
-    /// The largest attachment this service accepts, in bytes, so that a page can refuse a
-    /// larger file before sending it.
+    /// The largest attachment this service accepts, in bytes (a page checks it before sending).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_upload_bytes: Option<u64>,
     pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     /// What the caller may do with this dossier.
     pub can: DossierCan,
-}
-
-impl Dossier {
-    /// With the service's upload limit (set by the handlers, which know the configuration).
-    pub fn with_upload_limit(mut self, bytes: u64) -> Dossier {
-        self.max_upload_bytes = Some(bytes);
-        self
-    }
 }
 
 impl From<DossierView> for Dossier {
@@ -223,7 +216,10 @@ impl From<DossierView> for Dossier {
                 .decision
                 .as_ref()
                 .and_then(|d| Decision::try_from(d).ok())
-                .map(|d| d.for_reader(view.named_ballots)),
+                .map(|d| {
+                    d.for_reader(view.named_ballots)
+                        .with_follow_up(view.follow_up.clone())
+                }),
             max_upload_bytes: None,
             created_at: utc(r.created_at),
             submitted_at: r.submitted_at.map(utc),
@@ -363,19 +359,27 @@ pub struct Decision {
     pub decided_by: User,
     pub hash: String,
     pub previous_hash: String,
-    /// The key images marked on the dossier in the session (empty in decisions taken before
-    /// imaging review).
+    /// The key images marked on the dossier in the session (empty before imaging review).
     #[serde(default)]
     pub key_images: Vec<KeyImage>,
+    /// The referrer's answer to the follow-up, once given (outside the hashed record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpView>,
 }
 
 impl Decision {
-    /// The record as a reader who may not see named ballots gets it (API.md section 16):
-    /// `ballots` empty, everything else intact (the hash verifies only with the full record).
+    /// For a reader who may not see named ballots (API.md section 16): `ballots` empty, the
+    /// rest intact (the hash verifies only with the full record).
     pub fn for_reader(mut self, named_ballots: bool) -> Decision {
         if !named_ballots {
             self.ballots.clear();
         }
+        self
+    }
+
+    /// With the referrer's answer to its follow-up, once given.
+    pub fn with_follow_up(mut self, f: Option<FollowUpView>) -> Decision {
+        self.follow_up = f;
         self
     }
 }

@@ -66,6 +66,7 @@ impl Application {
         let keys = Keys::new(&config.jwt_secret, config.token_ttl_secs);
         let hub = start_live(&config, db.clone(), imaging.clone()).await?;
         start_upload_recovery(db.clone(), storage.clone());
+        start_follow_ups(db.clone(), hub.clone(), config.mail.poll);
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let local = listener.local_addr()?;
@@ -254,6 +255,27 @@ async fn start_live(config: &Config, db: Db, imaging: Arc<Imaging>) -> anyhow::R
     bus::for_database(&config.database_url)?.start(hub.clone());
     bus::start_heartbeat(hub.clone());
     Ok(hub)
+}
+
+/// Tells the referrers whose follow-ups came due (`usecase::follow_ups::tell_due`), at the
+/// mail sender's pace (`CONSILIUM_MAIL_POLL_MS`, at least once a minute).
+fn start_follow_ups(db: Db, hub: Arc<crate::live::Hub>, every: std::time::Duration) {
+    let every = every.min(std::time::Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let now = crate::db::now();
+            match crate::usecase::run(&db, move |conn| {
+                crate::usecase::follow_ups::tell_due(conn, now)
+            })
+            .await
+            {
+                Ok(done) => hub.publish(&done.events),
+                Err(e) => tracing::warn!(error = %e, "telling follow-ups due failed"),
+            }
+        }
+    });
 }
 
 /// How often the upload journal is checked for uploads of instances that are gone.

@@ -71,6 +71,7 @@ pub fn update(conn: &mut DbConn, id: &str, patch: &BoardPatch) -> AppResult<Boar
             boards::show_ballots_to_referrer.eq(patch
                 .show_ballots_to_referrer
                 .unwrap_or(current.show_ballots_to_referrer)),
+            boards::follow_up_days.eq(patch.follow_up_days.unwrap_or(current.follow_up_days)),
         ))
         .execute(conn)?;
     get(conn, id)

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::decisions::DecisionRow;
-use super::schema::{boards, decisions, dossiers, users};
+use super::schema::{boards, decisions, dossiers, follow_ups, users};
 use crate::domain::report::{Decided, Received};
 use crate::error::AppResult;
 
@@ -22,6 +22,10 @@ pub struct ExportRow {
     pub referrer_name: String,
     pub referrer_email: String,
     pub referrer_organization: Option<String>,
+    /// The dossier's template field values (a JSON object).
+    pub fields: String,
+    /// The answer to the decision's follow-up (`yes`, `partly`, `no`) and when it was given.
+    pub follow_up: Option<(String, NaiveDateTime)>,
 }
 
 /// Which decisions an export covers. `boards: None` means every board.
@@ -68,6 +72,7 @@ pub fn page(
         .inner_join(dossiers::table.on(dossiers::id.eq(decisions::dossier_id)))
         .inner_join(boards::table.on(boards::id.eq(decisions::board_id)))
         .inner_join(users::table.on(users::id.eq(dossiers::referrer_id)))
+        .left_join(follow_ups::table.on(follow_ups::decision_id.eq(decisions::id)))
         .select((
             DecisionRow::as_select(),
             dossiers::reference,
@@ -78,6 +83,9 @@ pub fn page(
             users::name,
             users::email,
             users::organization,
+            dossiers::fields,
+            follow_ups::applied.nullable(),
+            follow_ups::answered_at.nullable(),
         ))
         .into_boxed();
     query = within!(query, scope);
@@ -103,6 +111,9 @@ pub fn page(
         String,
         String,
         Option<String>,
+        String,
+        Option<String>,
+        Option<NaiveDateTime>,
     );
     let rows: Vec<Row> = query
         .order((decisions::decided_at.asc(), decisions::id.asc()))
@@ -111,7 +122,20 @@ pub fn page(
     Ok(rows
         .into_iter()
         .map(
-            |(decision, reference, board_name, question, pseudonym, submitted_at, rn, re, ro)| {
+            |(
+                decision,
+                reference,
+                board_name,
+                question,
+                pseudonym,
+                submitted_at,
+                rn,
+                re,
+                ro,
+                f,
+                fa,
+                ft,
+            )| {
                 ExportRow {
                     decision,
                     reference,
@@ -122,6 +146,8 @@ pub fn page(
                     referrer_name: rn,
                     referrer_email: re,
                     referrer_organization: ro,
+                    fields: f,
+                    follow_up: fa.zip(ft),
                 }
             },
         )
@@ -147,7 +173,11 @@ pub fn activity_facts(
         .inner_join(users::table.on(users::id.eq(dossiers::referrer_id)))
         .filter(dossiers::submitted_at.ge(from))
         .filter(dossiers::submitted_at.lt(to))
-        .select((dossiers::submitted_at, users::organization))
+        .select((
+            dossiers::submitted_at,
+            users::organization,
+            dossiers::fields,
+        ))
         .into_boxed();
     let mut decided_q = decisions::table
         .inner_join(dossiers::table.on(dossiers::id.eq(decisions::dossier_id)))
@@ -164,12 +194,13 @@ pub fn activity_facts(
         decided_q = decided_q.filter(decisions::board_id.eq_any(ids.to_vec()));
     }
     let received = received_q
-        .load::<(Option<NaiveDateTime>, Option<String>)>(conn)?
+        .load::<(Option<NaiveDateTime>, Option<String>, String)>(conn)?
         .into_iter()
-        .filter_map(|(s, organization)| {
+        .filter_map(|(s, organization, fields)| {
             s.map(|submitted_at| Received {
                 submitted_at,
                 organization,
+                fields: serde_json::from_str(&fields).unwrap_or_default(),
             })
         })
         .collect();

@@ -11,6 +11,7 @@ pub mod counters;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
+pub mod follow_ups;
 pub mod notifications;
 pub mod object_uploads;
 pub mod room;

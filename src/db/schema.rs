@@ -45,6 +45,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    follow_ups (decision_id) {
+        decision_id -> Text,
+        dossier_id -> Text,
+        board_id -> Text,
+        referrer_id -> Text,
+        due_at -> Timestamp,
+        notified_at -> Nullable<Timestamp>,
+        applied -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        outcome_note -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     board_templates (board_id, version) {
         board_id -> Text,
         version -> Integer,
@@ -301,8 +316,12 @@ diesel::joinable!(room_presence -> instances (instance_id));
 
 diesel::joinable!(board_templates -> boards (board_id));
 
+diesel::joinable!(follow_ups -> dossiers (dossier_id));
+diesel::joinable!(follow_ups -> decisions (decision_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     board_templates,
+    follow_ups,
     board_schedules,
     notifications,
     object_uploads,

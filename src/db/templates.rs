@@ -50,3 +50,38 @@ pub fn insert(conn: &mut DbConn, board_id: &str, template: &Template, by: &str) 
         .execute(conn)?;
     Ok(version)
 }
+
+/// The field keys of the current templates of `boards` (every board when `None`), in board
+/// then field order, each key once: the `field_<key>` columns of a CSV export.
+pub fn current_keys(conn: &mut DbConn, boards: Option<&[String]>) -> AppResult<Vec<String>> {
+    let mut query = board_templates::table
+        .select((
+            board_templates::board_id,
+            board_templates::version,
+            board_templates::body,
+        ))
+        .order((
+            board_templates::board_id.asc(),
+            board_templates::version.desc(),
+        ))
+        .into_boxed();
+    if let Some(ids) = boards {
+        query = query.filter(board_templates::board_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(String, i32, String)> = query.load(conn)?;
+    let mut keys: Vec<String> = Vec::new();
+    let mut seen_board: Option<String> = None;
+    for (board, _, body) in rows {
+        // The first row of each board is its current version.
+        if seen_board.as_deref() == Some(board.as_str()) {
+            continue;
+        }
+        seen_board = Some(board);
+        for f in parse(&body)?.fields {
+            if !keys.contains(&f.key) {
+                keys.push(f.key);
+            }
+        }
+    }
+    Ok(keys)
+}

@@ -110,6 +110,8 @@ pub struct BoardPatch {
     pub description: Option<String>,
     pub quorum: Option<QuorumRule>,
     pub show_ballots_to_referrer: Option<bool>,
+    /// Days after a decision when its referrer is asked for the follow-up (0: never).
+    pub follow_up_days: Option<i32>,
 }
 
 impl BoardPatch {
@@ -119,7 +121,21 @@ impl BoardPatch {
         description: Option<&str>,
         quorum: Option<QuorumRule>,
         show_ballots_to_referrer: Option<bool>,
+        follow_up_days: Option<i64>,
     ) -> Result<BoardPatch, ValidationError> {
+        let follow_up_days = follow_up_days
+            .map(|d| {
+                i32::try_from(d)
+                    .ok()
+                    .filter(|d| (0..=super::follow_up::MAX_DAYS).contains(d))
+                    .ok_or_else(|| {
+                        ValidationError::new(
+                            "follow_up_days",
+                            format!("must be between 0 and {}", super::follow_up::MAX_DAYS),
+                        )
+                    })
+            })
+            .transpose()?;
         let patch = BoardPatch {
             name: name
                 .map(|n| text::line("name", n, BOARD_NAME_MAX_CHARS))
@@ -129,6 +145,7 @@ impl BoardPatch {
                 .transpose()?,
             quorum,
             show_ballots_to_referrer,
+            follow_up_days,
         };
         if patch.is_empty() {
             return Err(ValidationError::new("body", "nothing to change"));
@@ -141,6 +158,7 @@ impl BoardPatch {
             && self.description.is_none()
             && self.quorum.is_none()
             && self.show_ballots_to_referrer.is_none()
+            && self.follow_up_days.is_none()
     }
 }
 

@@ -8,6 +8,7 @@ pub mod board_access;
 pub mod canonical;
 pub mod decision;
 pub mod dossier;
+pub mod follow_up;
 pub mod imaging;
 pub mod meeting;
 pub mod notification;

@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 pub struct Received {
     pub submitted_at: NaiveDateTime,
     pub organization: Option<String>,
+    /// The dossier's template field values (a JSON object).
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A decision record: decided, tied, or without quorum.
@@ -47,8 +49,58 @@ pub struct ActivityReport {
     pub no_quorum: u64,
     /// Median days from first submission to an outcome, over the year's decisions.
     pub median_days_to_decision: Option<f64>,
+    /// The 90th percentile of the same delays (nearest rank).
+    pub p90_days_to_decision: Option<f64>,
     pub by_month: Vec<MonthActivity>,
     pub by_organization: Vec<OrganizationActivity>,
+    /// The follow-ups of the year's decisions (API.md section 13).
+    pub follow_up: FollowUpCounts,
+    /// For each `choice`/`boolean` field of the board's template, the year's dossiers per value.
+    pub fields: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// How the follow-ups of the year's decisions went: asked (come due), answered, and how.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FollowUpCounts {
+    pub asked: u64,
+    pub answered: u64,
+    pub applied_yes: u64,
+    pub applied_partly: u64,
+    pub applied_no: u64,
+}
+
+/// One follow-up as the report counts it: whether it came due by `now`, and its answer.
+#[derive(Debug, Clone)]
+pub struct FollowUpFact {
+    pub due: bool,
+    pub applied: Option<String>,
+}
+
+pub fn follow_up_counts(facts: &[FollowUpFact]) -> FollowUpCounts {
+    let mut c = FollowUpCounts::default();
+    for f in facts {
+        if f.due || f.applied.is_some() {
+            c.asked += 1;
+        }
+        match f.applied.as_deref() {
+            Some("yes") => c.applied_yes += 1,
+            Some("partly") => c.applied_partly += 1,
+            Some("no") => c.applied_no += 1,
+            _ => continue,
+        }
+        c.answered += 1;
+    }
+    c
+}
+
+/// The `p`-th percentile by nearest rank (`p` in 0..=100), or `None` for no values.
+pub fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * values.len() as f64).ceil().max(1.0) as usize;
+    Some(values[rank.min(values.len()) - 1])
 }
 
 /// Referrers without an organization on record are counted under this name.
@@ -136,8 +188,11 @@ pub fn activity(
         decisions,
         no_quorum,
         median_days_to_decision: median(&mut days).map(|m| (m * 10.0).round() / 10.0),
+        p90_days_to_decision: percentile(&mut days, 90.0).map(|m| (m * 10.0).round() / 10.0),
         by_month: months,
         by_organization,
+        follow_up: FollowUpCounts::default(),
+        fields: BTreeMap::new(),
     }
 }
 
@@ -168,27 +223,63 @@ mod tests {
     }
 
     #[test]
+    fn the_90th_percentile_and_follow_up_counts() {
+        let mut days: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile(&mut days, 90.0), Some(9.0));
+        assert_eq!(percentile(&mut [4.0], 90.0), Some(4.0));
+        assert_eq!(percentile(&mut [], 90.0), None);
+        let mut twenty: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        assert_eq!(percentile(&mut twenty, 90.0), Some(18.0));
+        let fact = |due, applied: Option<&str>| FollowUpFact {
+            due,
+            applied: applied.map(String::from),
+        };
+        let c = follow_up_counts(&[
+            fact(true, Some("yes")),
+            fact(true, Some("no")),
+            fact(false, Some("partly")),
+            fact(true, None),
+            fact(false, None),
+        ]);
+        assert_eq!(
+            c,
+            FollowUpCounts {
+                asked: 4,
+                answered: 3,
+                applied_yes: 1,
+                applied_partly: 1,
+                applied_no: 1
+            }
+        );
+    }
+
+    #[test]
     fn a_year_of_activity() {
         let received = vec![
             Received {
                 submitted_at: at(2026, 1, 5, 9),
                 organization: Some("CH Bourg".into()),
+                fields: Default::default(),
             },
             Received {
                 submitted_at: at(2026, 1, 20, 9),
                 organization: Some("CHU Lyon".into()),
+                fields: Default::default(),
             },
             Received {
                 submitted_at: at(2026, 3, 2, 9),
                 organization: Some("CH Bourg".into()),
+                fields: Default::default(),
             },
             Received {
                 submitted_at: at(2026, 3, 9, 9),
                 organization: None,
+                fields: Default::default(),
             },
             Received {
                 submitted_at: at(2025, 12, 30, 9),
                 organization: Some("CH Bourg".into()),
+                fields: Default::default(),
             },
         ];
         let decided = vec![

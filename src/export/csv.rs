@@ -67,21 +67,49 @@ fn writer(out: &mut Vec<u8>, dialect: Dialect) -> ::csv::Writer<&mut Vec<u8>> {
         .from_writer(out)
 }
 
-pub fn header(dialect: Dialect) -> Vec<u8> {
+/// The header: the v1 columns, then `field_<key>` for each template field key.
+pub fn header(dialect: Dialect, field_keys: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
     if dialect == Dialect::ExcelFr {
         out.extend_from_slice("\u{feff}".as_bytes());
     }
     {
         let mut w = writer(&mut out, dialect);
+        let columns = HEADER
+            .iter()
+            .map(|c| (*c).to_string())
+            .chain(field_keys.iter().map(|k| format!("field_{k}")));
         // Writing to memory cannot fail.
-        let _ = w.write_record(HEADER);
+        let _ = w.write_record(columns);
         let _ = w.flush();
     }
     out
 }
 
-pub fn write_row(out: &mut Vec<u8>, row: &ExportRow, dialect: Dialect) -> AppResult<()> {
+/// A field value as a cell: text as it is, numbers in the dialect, booleans as `true`/`false`,
+/// several choices joined with `|`, nothing for no value.
+fn field_cell(value: Option<&serde_json::Value>, dialect: Dialect) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => dialect.number(&n.to_string()),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join("|"),
+        Some(other) => other.to_string(),
+    }
+}
+
+pub fn write_row(
+    out: &mut Vec<u8>,
+    row: &ExportRow,
+    dialect: Dialect,
+    field_keys: &[String],
+) -> AppResult<()> {
     let d: Decision = serde_json::from_str(&row.decision.body).map_err(AppError::internal)?;
     let days = row
         .submitted_at
@@ -105,9 +133,19 @@ pub fn write_row(out: &mut Vec<u8>, row: &ExportRow, dialect: Dialect) -> AppRes
         row.submitted_at.map(format_time).unwrap_or_default(),
         dialect.number(&days),
     ];
+    let values: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&row.fields).unwrap_or_default();
+    let fields = field_keys
+        .iter()
+        .map(|k| field_cell(values.get(k), dialect));
     let mut w = writer(out, dialect);
-    w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
-        .map_err(AppError::internal)?;
+    w.write_record(
+        cells
+            .into_iter()
+            .chain(fields)
+            .map(|c| neutralise(&c).into_owned()),
+    )
+    .map_err(AppError::internal)?;
     w.flush().map_err(AppError::internal)?;
     Ok(())
 }
@@ -128,7 +166,7 @@ mod tests {
 
     #[test]
     fn the_french_dialect_has_a_bom_semicolons_and_a_decimal_comma() {
-        let h = String::from_utf8(header(Dialect::ExcelFr)).unwrap();
+        let h = String::from_utf8(header(Dialect::ExcelFr, &[])).unwrap();
         assert!(h.starts_with("\u{feff}decision_id;reference;board;"), "{h}");
         assert!(h.ends_with(";days_to_decision\r\n"));
         assert_eq!(Dialect::ExcelFr.number("3.5"), "3,5");
@@ -138,8 +176,8 @@ mod tests {
     #[test]
     fn header_is_exact() {
         assert_eq!(
-            String::from_utf8(header(Dialect::Rfc4180)).unwrap(),
-            "decision_id,reference,board,session_id,decided_at,status,outcome,summary,quorum_met,voters,specialties,referrer,referrer_organization,patient_pseudonym,submitted_at,days_to_decision\r\n"
+            String::from_utf8(header(Dialect::Rfc4180, &["edss".to_string()])).unwrap(),
+            "decision_id,reference,board,session_id,decided_at,status,outcome,summary,quorum_met,voters,specialties,referrer,referrer_organization,patient_pseudonym,submitted_at,days_to_decision,field_edss\r\n"
         );
     }
 }

@@ -1,7 +1,9 @@
 //! The FHIR R4 export: a `Bundle` of type `collection` holding, per decision, a
 //! `ServiceRequest` (the referral) and a `CarePlan` (the recommendation) based on it. The
 //! patient, requester and author are logical references (identifier and display), so the only
-//! literal reference, `CarePlan.basedOn`, resolves inside the bundle.
+//! literal references, `CarePlan.basedOn` and `ServiceRequest.supportingInfo` (one
+//! `Observation` per template field of the dossier, API.md section 13), resolve inside the
+//! bundle.
 
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -40,8 +42,41 @@ fn nonempty(s: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
-/// The two entries of one decision.
-pub fn entries(row: &ExportRow) -> AppResult<[Value; 2]> {
+/// An `Observation` of one template field of the dossier, and its id.
+fn observation(
+    decision_id: &str,
+    key: &str,
+    value: &Value,
+    subject: &Value,
+) -> Option<(String, Value)> {
+    let namespace = Uuid::parse_str(decision_id).unwrap_or(Uuid::NAMESPACE_OID);
+    let id = Uuid::new_v5(&namespace, format!("Observation:{key}").as_bytes()).to_string();
+    let mut obs = json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "code": {"coding": [{"system": format!("{SYSTEM}:dossier-field"), "code": key}], "text": key},
+        "subject": subject.clone(),
+    });
+    match value {
+        Value::Bool(b) => obs["valueBoolean"] = json!(b),
+        Value::Number(n) => obs["valueQuantity"] = json!({"value": n}),
+        Value::String(s) if !s.trim().is_empty() => obs["valueString"] = json!(s),
+        Value::Array(items) if !items.is_empty() => {
+            let words: Vec<String> = items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect();
+            obs["valueCodeableConcept"] = json!({"text": words.join(", ")});
+        }
+        _ => return None,
+    }
+    Some((id, obs))
+}
+
+/// The entries of one decision: the ServiceRequest, the CarePlan, and the Observations of its
+/// dossier's template fields.
+pub fn entries(row: &ExportRow) -> AppResult<Vec<Value>> {
     let d: Decision = serde_json::from_str(&row.decision.body).map_err(AppError::internal)?;
     let sr_id = service_request_id(&d.id);
     let subject = json!({
@@ -73,6 +108,20 @@ pub fn entries(row: &ExportRow) -> AppResult<[Value; 2]> {
     if let Some(s) = row.submitted_at {
         service_request["authoredOn"] = json!(format_time(s));
     }
+    let fields: serde_json::Map<String, Value> =
+        serde_json::from_str(&row.fields).unwrap_or_default();
+    let observations: Vec<(String, Value)> = fields
+        .iter()
+        .filter_map(|(k, v)| observation(&d.id, k, v, &subject))
+        .collect();
+    if !observations.is_empty() {
+        service_request["supportingInfo"] = json!(
+            observations
+                .iter()
+                .map(|(id, _)| json!({"reference": format!("urn:uuid:{id}")}))
+                .collect::<Vec<_>>()
+        );
+    }
     let outcome = match &d.outcome {
         Some(o) => format!("{}: {o}", row.reference),
         None => format!("{}: {}", row.reference, d.status.replace('_', " ")),
@@ -93,16 +142,24 @@ pub fn entries(row: &ExportRow) -> AppResult<[Value; 2]> {
         "created": d.decided_at,
         "author": {"display": d.decided_by.name},
     });
-    Ok([
+    let mut out = vec![
         json!({"fullUrl": format!("urn:uuid:{sr_id}"), "resource": service_request}),
         json!({"fullUrl": format!("urn:uuid:{}", d.id), "resource": care_plan}),
-    ])
+    ];
+    out.extend(
+        observations
+            .into_iter()
+            .map(|(id, obs)| json!({"fullUrl": format!("urn:uuid:{id}"), "resource": obs})),
+    );
+    Ok(out)
 }
 
 pub fn write_entries(out: &mut Vec<u8>, row: &ExportRow) -> AppResult<()> {
-    let [a, b] = entries(row)?;
-    serde_json::to_writer(&mut *out, &a).map_err(AppError::internal)?;
-    out.push(b',');
-    serde_json::to_writer(&mut *out, &b).map_err(AppError::internal)?;
+    for (i, entry) in entries(row)?.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, entry).map_err(AppError::internal)?;
+    }
     Ok(())
 }

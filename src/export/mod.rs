@@ -44,6 +44,8 @@ impl Format {
 pub struct Renderer {
     format: Format,
     dialect: csv::Dialect,
+    /// The template field keys of the exported boards: the CSV's `field_<key>` columns.
+    field_keys: Vec<String>,
     written: u64,
 }
 
@@ -52,6 +54,7 @@ impl Renderer {
         Renderer {
             format,
             dialect: csv::Dialect::Rfc4180,
+            field_keys: Vec::new(),
             written: 0,
         }
     }
@@ -62,9 +65,14 @@ impl Renderer {
         self
     }
 
+    /// The template field keys whose columns follow the v1 columns of a CSV export.
+    pub fn field_keys(&mut self, keys: Vec<String>) {
+        self.field_keys = keys;
+    }
+
     pub fn start(&self, generated_at: &str) -> Vec<u8> {
         match self.format {
-            Format::Csv => csv::header(self.dialect),
+            Format::Csv => csv::header(self.dialect, &self.field_keys),
             Format::Json => b"{\"items\":[".to_vec(),
             Format::Fhir => fhir::bundle_start(generated_at),
         }
@@ -74,12 +82,12 @@ impl Renderer {
         let mut out = Vec::with_capacity(rows.len() * 1024);
         for row in rows {
             match self.format {
-                Format::Csv => csv::write_row(&mut out, row, self.dialect)?,
+                Format::Csv => csv::write_row(&mut out, row, self.dialect, &self.field_keys)?,
                 Format::Json => {
                     if self.written > 0 {
                         out.push(b',');
                     }
-                    out.extend_from_slice(row.decision.body.as_bytes());
+                    json_item(&mut out, row)?;
                 }
                 Format::Fhir => {
                     if self.written > 0 {
@@ -104,4 +112,29 @@ impl Renderer {
     pub fn written(&self) -> u64 {
         self.written
     }
+}
+
+/// A decision of the JSON export: the record as stored, with its dossier's template fields and
+/// the answer to its follow-up, when there are.
+fn json_item(out: &mut Vec<u8>, row: &ExportRow) -> AppResult<()> {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&row.decision.body).map_err(crate::error::AppError::internal)?;
+    let fields: serde_json::Value =
+        serde_json::from_str(&row.fields).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(obj) = item.as_object_mut() {
+        // Only what there is: a decision of a board without a template reads as in v1.
+        if fields.as_object().is_some_and(|f| !f.is_empty()) {
+            obj.insert("fields".to_string(), fields);
+        }
+        if let Some((applied, at)) = &row.follow_up {
+            obj.insert(
+                "follow_up".to_string(),
+                serde_json::json!({
+                    "applied": applied,
+                    "answered_at": crate::domain::audit::format_time(*at),
+                }),
+            );
+        }
+    }
+    serde_json::to_writer(&mut *out, &item).map_err(crate::error::AppError::internal)
 }

@@ -35,6 +35,8 @@ pub struct RecordContext {
     pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub documents: Vec<Document>,
+    /// The template fields of the dossier, as (label, value) in the template's order.
+    pub fields: Vec<(String, String)>,
     /// The decision's key images as thumbnails, in its order (`None`: no longer available).
     pub thumbnails: Vec<Option<Picture>>,
 }
@@ -61,6 +63,13 @@ pub fn decision_record(d: &Decision, ctx: &RecordContext) -> Vec<u8> {
     );
     w.field(label(lang, Label::Question), &ctx.question);
     w.field(label(lang, Label::History), &ctx.history);
+    if !ctx.fields.is_empty() {
+        w.paragraph(label(lang, Label::Fields), 9.0, true);
+        for (name, value) in &ctx.fields {
+            w.paragraph(&format!("{name} : {value}"), 11.0, false);
+        }
+        w.gap(6.0);
+    }
     course(&mut w, d, ctx);
     documents(&mut w, ctx);
     w.field(label(lang, Label::Proposal), &d.proposal);

@@ -17,6 +17,7 @@ pub enum Label {
     Referrer,
     Question,
     History,
+    Fields,
     Course,
     Documents,
     NoDocuments,
@@ -62,6 +63,7 @@ pub fn label(lang: Lang, l: Label) -> &'static str {
             Referrer => "Médecin demandeur",
             Question => "Question posée",
             History => "Histoire clinique",
+            Fields => "Données du dossier",
             Course => "Parcours du dossier",
             Documents => "Documents examinés",
             NoDocuments => "Aucun document joint.",
@@ -102,6 +104,7 @@ pub fn label(lang: Lang, l: Label) -> &'static str {
             Referrer => "Referring physician",
             Question => "Clinical question",
             History => "History",
+            Fields => "Dossier data",
             Course => "Course of the dossier",
             Documents => "Documents reviewed",
             NoDocuments => "No document attached.",
@@ -259,6 +262,25 @@ pub fn step(lang: Lang, s: Step, when: &str) -> String {
     match lang {
         Lang::Fr => format!("{when} : {what}"),
         Lang::En => format!("{when}: {what}"),
+    }
+}
+
+/// A template field's value as the record prints it: booleans in words, choices joined.
+pub fn field_value(lang: Lang, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match (lang, v) {
+        (Lang::Fr, Value::Bool(true)) => "oui".into(),
+        (Lang::Fr, Value::Bool(false)) => "non".into(),
+        (Lang::En, Value::Bool(true)) => "yes".into(),
+        (Lang::En, Value::Bool(false)) => "no".into(),
+        (Lang::Fr, Value::Number(n)) => n.to_string().replace('.', ","),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (_, other) => other.to_string(),
     }
 }
 

@@ -5,8 +5,8 @@
 use futures_util::Stream;
 
 use super::Renderer;
-use crate::db::Db;
 use crate::db::exports::{self, Cursor, Scope};
+use crate::db::{Db, templates};
 use crate::domain::audit::format_time;
 use crate::error::AppResult;
 
@@ -46,10 +46,7 @@ pub fn pieces(db: Db, scope: Scope, renderer: Renderer) -> impl Stream<Item = Ap
         let piece = match std::mem::replace(&mut st.stage, Stage::Done) {
             Stage::Start => {
                 st.stage = Stage::Pages(None);
-                Ok(Piece {
-                    bytes: st.renderer.start(&format_time(crate::db::now())),
-                    decisions: 0,
-                })
+                start(&mut st).await
             }
             Stage::Pages(cursor) => next_page(&mut st, cursor).await,
             Stage::Done => return None,
@@ -58,6 +55,20 @@ pub fn pieces(db: Db, scope: Scope, renderer: Renderer) -> impl Stream<Item = Ap
             tracing::error!(error = %e, "export aborted");
         }
         Some((piece, st))
+    })
+}
+
+/// The head, once the template fields of the exported boards are known.
+async fn start(st: &mut State) -> AppResult<Piece> {
+    let boards = st.scope.boards.clone();
+    let keys = st
+        .db
+        .read(move |conn| templates::current_keys(conn, boards.as_deref()))
+        .await?;
+    st.renderer.field_keys(keys);
+    Ok(Piece {
+        bytes: st.renderer.start(&format_time(crate::db::now())),
+        decisions: 0,
     })
 }
 

@@ -30,6 +30,8 @@ pub struct PatchBoardRequest {
     pub description: Option<String>,
     pub quorum: Option<QuorumInput>,
     pub show_ballots_to_referrer: Option<bool>,
+    /// Days after a decision when its referrer is asked for the follow-up (0 to 3650; 0: never).
+    pub follow_up_days: Option<i64>,
 }
 
 impl QuorumInput {
@@ -104,6 +106,7 @@ pub async fn patch_board(
         body.description.as_deref(),
         quorum,
         body.show_ballots_to_referrer,
+        body.follow_up_days,
     )?;
     let done = usecase::run(&state.db, move |conn| {
         boards::update(conn, &me.user, &id, &patch)

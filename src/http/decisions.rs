@@ -76,7 +76,10 @@ pub async fn list_decisions(
         .iter()
         .map(|seen| {
             Decision::try_from(&seen.row)
-                .map(|d| d.for_reader(seen.named_ballots))
+                .map(|d| {
+                    d.for_reader(seen.named_ballots)
+                        .with_follow_up(seen.follow_up.clone())
+                })
                 .map_err(AppError::internal)
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -103,6 +106,7 @@ pub async fn get_decision(
     Ok(web::Json(
         Decision::try_from(&seen.row)
             .map_err(AppError::internal)?
-            .for_reader(seen.named_ballots),
+            .for_reader(seen.named_ballots)
+            .with_follow_up(seen.follow_up),
     ))
 }

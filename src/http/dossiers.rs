@@ -227,7 +227,10 @@ where
 
 /// A dossier as the API shows it, with the service's upload limit.
 fn shown(state: &AppState, view: dossiers::DossierView) -> Dossier {
-    Dossier::from(view).with_upload_limit(state.config.max_upload_bytes)
+    Dossier {
+        max_upload_bytes: Some(state.config.max_upload_bytes),
+        ..Dossier::from(view)
+    }
 }
 
 /// Sends a draft to the board. Needs the patient's consent and a clinical question.

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
+pub mod follow_ups;
 pub mod health;
 pub mod imaging;
 pub mod input;
@@ -99,6 +100,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(exports::export_decisions)
                 .service(exports::activity_report)
                 .service(reports::activity_pdf)
+                .service(follow_ups::list_follow_ups)
+                .service(follow_ups::answer_follow_up)
                 .default_service(web::to(api_not_found)),
         )
         .configure(pages::configure);

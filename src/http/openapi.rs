@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, auth, boards, calendar, decisions, dossiers, exports, health, imaging, meetings,
-    metrics, notifications, reports, schedules, sessions, templates, users,
+    attachments, auth, boards, calendar, decisions, dossiers, exports, follow_ups, health, imaging,
+    meetings, metrics, notifications, reports, schedules, sessions, templates, users,
 };
 
 #[derive(OpenApi)]
@@ -77,6 +77,8 @@ use super::{
         exports::export_decisions,
         exports::activity_report,
         reports::activity_pdf,
+        follow_ups::list_follow_ups,
+        follow_ups::answer_follow_up,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth, &ProblemContentType),

@@ -64,6 +64,7 @@ pub fn update(
             "show_ballots_to_referrer",
             patch.show_ballots_to_referrer.is_some(),
         ),
+        ("follow_up_days", patch.follow_up_days.is_some()),
     ]
     .into_iter()
     .filter_map(|(field, given)| given.then_some(field))

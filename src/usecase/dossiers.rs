@@ -24,6 +24,8 @@ pub struct DossierView {
     pub can: DossierCan,
     /// Whether the caller reads the named ballots of its decision (API.md section 16).
     pub named_ballots: bool,
+    /// The answered follow-up of its decision (API.md section 13).
+    pub follow_up: Option<crate::domain::follow_up::FollowUpView>,
 }
 
 /// How `user` stands towards `dossier`.
@@ -80,10 +82,15 @@ fn view(conn: &mut DbConn, record: DossierRecord, rel: DossierRelation) -> AppRe
     let open = rel.is_referrer && vote_open(conn, &record.row)?;
     let can = rel.can(record.row.status(), open);
     let named_ballots = named_ballots(conn, &rel, &record.row.board_id)?;
+    let follow_up = match &record.decision {
+        Some(d) => super::follow_ups::shown(conn, &d.id)?,
+        None => None,
+    };
     Ok(DossierView {
         record,
         can,
         named_ballots,
+        follow_up,
     })
 }
 

@@ -33,6 +33,12 @@ pub enum Event {
         session_id: String,
         status: String,
     },
+    /// A decision's follow-up came due: its referrer is asked whether the advice was applied.
+    FollowUpDue {
+        decision_id: String,
+        dossier_id: String,
+        referrer_id: String,
+    },
     /// A dossier went back to `submitted` to be presented again (no quorum, tied).
     DossierRequeued {
         dossier_id: String,

@@ -10,7 +10,7 @@ use super::Done;
 use crate::db::audit::{self, Audit};
 use crate::db::exports::{self, Scope};
 use crate::db::users::{self, UserRow};
-use crate::db::{DbConn, attachments, boards, dossiers, sessions};
+use crate::db::{DbConn, attachments, boards, dossiers, follow_ups, sessions};
 use crate::domain::access;
 use crate::domain::audit::format_time;
 use crate::domain::board::BoardRole;
@@ -88,10 +88,35 @@ pub fn activity(
     board_id: Option<String>,
     year: i32,
 ) -> AppResult<ActivityReport> {
-    let (from, to) = year_bounds(year)?;
     let boards = scope_boards(conn, user, board_id.as_deref())?;
-    let (received, decided) = exports::activity_facts(conn, boards.as_deref(), from, to)?;
-    Ok(report::activity(board_id, year, &received, &decided))
+    year_report(conn, board_id, boards.as_deref(), year)
+}
+
+/// The report of `year` over `boards`, with the follow-ups of its decisions and, for one
+/// board, its template's choice and boolean fields counted over the year's dossiers.
+fn year_report(
+    conn: &mut DbConn,
+    board_id: Option<String>,
+    boards: Option<&[String]>,
+    year: i32,
+) -> AppResult<ActivityReport> {
+    let (from, to) = year_bounds(year)?;
+    let (received, decided) = exports::activity_facts(conn, boards, from, to)?;
+    let mut r = report::activity(board_id.clone(), year, &received, &decided);
+    let now = crate::db::now();
+    let facts: Vec<report::FollowUpFact> = follow_ups::of_period(conn, boards, from, to)?
+        .into_iter()
+        .map(|f| report::FollowUpFact {
+            due: f.due_at <= now,
+            applied: f.applied,
+        })
+        .collect();
+    r.follow_up = report::follow_up_counts(&facts);
+    if let Some(b) = board_id.as_deref() {
+        let template = super::templates::current(conn, b)?.template;
+        r.fields = template.counts(received.iter().map(|d| &d.fields));
+    }
+    Ok(r)
 }
 
 /// The activity report of one board as a document: the figures and the board's name (its
@@ -113,11 +138,9 @@ pub fn activity_for_operator(
     year: i32,
 ) -> AppResult<(ActivityReport, String)> {
     let name = boards::get(conn, &board_id)?.name;
-    let (from, to) = year_bounds(year)?;
     let boards = [board_id.clone()];
-    let (received, decided) = exports::activity_facts(conn, Some(&boards[..]), from, to)?;
     Ok((
-        report::activity(Some(board_id), year, &received, &decided),
+        year_report(conn, Some(board_id), Some(&boards[..]), year)?,
         name,
     ))
 }
@@ -154,8 +177,24 @@ pub fn decision_record(
             size: a.size,
         })
         .collect();
+    let lang = lang.unwrap_or_else(|| Lang::of_locale(&user.locale));
+    let values = dossier.field_values();
+    let fields = super::templates::of_dossier(conn, &dossier)?
+        .template
+        .fields
+        .iter()
+        .filter_map(|f| {
+            values.get(&f.key).map(|v| {
+                (
+                    f.label.clone(),
+                    crate::export::record_text::field_value(lang, v),
+                )
+            })
+        })
+        .collect();
     let context = RecordContext {
-        lang: lang.unwrap_or_else(|| Lang::of_locale(&user.locale)),
+        lang,
+        fields,
         zone,
         board: board.name,
         session_title: session.title,

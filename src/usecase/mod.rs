@@ -19,6 +19,7 @@ pub mod dossiers;
 pub mod effects;
 pub mod events;
 pub mod exports;
+pub mod follow_ups;
 pub mod imaging;
 pub mod meetings;
 pub mod notifications;

@@ -100,6 +100,14 @@ pub fn write(conn: &mut DbConn, delivery: &Delivery, events: &[Event]) -> AppRes
                 to.push(dossiers::get(conn, dossier_id)?.referrer_id);
                 w.dossier(conn, &to, Kind::DecisionRecorded, dossier_id, None)?;
             }
+            Event::FollowUpDue {
+                dossier_id,
+                referrer_id,
+                ..
+            } => {
+                let to = [referrer_id.clone()];
+                w.dossier(conn, &to, Kind::FollowUpDue, dossier_id, None)?;
+            }
             _ => {}
         }
     }

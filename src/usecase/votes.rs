@@ -217,6 +217,9 @@ pub fn decide(
         },
     )?;
     dossiers::set_status(conn, &dossier, verdict.dossier_status)?;
+    if let Some(written) = decisions::by_id(conn, &id)? {
+        super::follow_ups::schedule(conn, &written, &dossier.referrer_id)?;
+    }
     let mut events = vec![
         Event::RoomEvent(committed.clone()),
         Event::DecisionRecorded {
@@ -250,6 +253,8 @@ pub fn decide(
 pub struct DecisionSeen {
     pub row: DecisionRow,
     pub named_ballots: bool,
+    /// The referrer's answer to its follow-up, once given.
+    pub follow_up: Option<crate::domain::follow_up::FollowUpView>,
 }
 
 fn relation_to(conn: &mut DbConn, user: &UserRow, row: &DecisionRow) -> AppResult<DossierRelation> {
@@ -271,7 +276,12 @@ pub fn read(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<DecisionSe
     }
     audit::record(conn, Audit::new(&user.id, "decision.read", "decision", id))?;
     let named_ballots = super::dossiers::named_ballots(conn, &relation, &row.board_id)?;
-    Ok(DecisionSeen { row, named_ballots })
+    let follow_up = super::follow_ups::shown(conn, &row.id)?;
+    Ok(DecisionSeen {
+        row,
+        named_ballots,
+        follow_up,
+    })
 }
 
 /// The decisions `user` may see, newest first, at most `limit`; the read is recorded.
@@ -295,7 +305,12 @@ pub fn list(
         .map(|row| {
             let relation = relation_to(conn, user, &row)?;
             let named_ballots = super::dossiers::named_ballots(conn, &relation, &row.board_id)?;
-            Ok(DecisionSeen { row, named_ballots })
+            let follow_up = super::follow_ups::shown(conn, &row.id)?;
+            Ok(DecisionSeen {
+                row,
+                named_ballots,
+                follow_up,
+            })
         })
         .collect()
 }

@@ -73,7 +73,7 @@ pub async fn download(app: &TestApp, path: &str, token: &str) -> (u16, String, V
 }
 
 /// Runs the independent FHIR validator on a bundle.
-fn validate_fhir(bundle: &[u8]) {
+pub fn validate_fhir(bundle: &[u8]) {
     let python = std::env::var("CONSILIUM_TEST_PYTHON").unwrap_or_else(|_| {
         panic!("CONSILIUM_TEST_PYTHON is not set: run the suite with scripts/test, which installs the FHIR validator")
     });
