@@ -41,14 +41,7 @@ async fn decision_as(app: &TestApp, m: &Meeting, id: &str, token: &str) -> (Valu
 async fn pdf_text(app: &TestApp, id: &str, token: &str) -> String {
     let (status, _, pdf) = download(app, &format!("/api/decisions/{id}/report.pdf"), token).await;
     assert_eq!(status, 200);
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), &pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(file.path())
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) must be installed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::documents::text_of(&pdf)
 }
 
 async fn referrers_read_named_ballots_only_where_the_board_allows(backend: Backend) {

@@ -13,7 +13,8 @@ use crate::on_both;
 on_both!(the_record_speaks_french_with_local_times);
 on_both!(the_activity_report_as_a_document);
 
-fn text_of(pdf: &[u8]) -> String {
+/// The text of a PDF, read back with `pdftotext` (poppler-utils).
+pub fn text_of(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), pdf).unwrap();

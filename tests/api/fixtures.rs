@@ -129,3 +129,27 @@ pub async fn open_vote(chair: &mut Ws, dossier: &str, options: &[&str]) -> Strin
     assert_eq!(opened["type"], "vote_opened");
     opened["vote"]["id"].as_str().unwrap().to_string()
 }
+
+/// A dossier of the meeting's referrer with template `fields`, submitted and put on the
+/// meeting's agenda; returns the dossier as created.
+pub async fn scheduled_with_fields(app: &TestApp, m: &Meeting, fields: Value) -> Value {
+    let created = app
+        .post(
+            "/api/dossiers",
+            Some(&m.referrer.token),
+            json!({"board_id": m.board, "title": "Cas", "patient": {"pseudonym": "P-9"},
+                   "question": "Escalate?", "consent": true, "fields": fields}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let id = created["id"].as_str().unwrap().to_string();
+    app.post_empty(
+        &format!("/api/dossiers/{id}/submit"),
+        Some(&m.referrer.token),
+    )
+    .await
+    .expect(200);
+    schedule(app, &m.chair, &m.session, &id).await;
+    created
+}

@@ -8,7 +8,9 @@ use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
 use crate::exports::download;
-use crate::fixtures::{escalate, meeting, one_of_one, schedule, submitted_dossier};
+use crate::fixtures::{
+    escalate, meeting, one_of_one, schedule, scheduled_with_fields, submitted_dossier,
+};
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both;
 use crate::ws::Ws;
@@ -56,25 +58,8 @@ async fn a_decision_is_followed_up_once(backend: Backend) {
         json!({"course": "RR", "implant": true}),
         json!({"course": "SP"}),
     ] {
-        let d = app
-            .post(
-                "/api/dossiers",
-                Some(&m.referrer.token),
-                json!({"board_id": m.board, "title": "Cas", "patient": {"pseudonym": "P"},
-                       "question": "Q?", "consent": true, "fields": fields}),
-            )
-            .await
-            .expect(201)
-            .clone();
-        let id = d["id"].as_str().unwrap().to_string();
-        app.post_empty(
-            &format!("/api/dossiers/{id}/submit"),
-            Some(&m.referrer.token),
-        )
-        .await
-        .expect(200);
-        schedule(&app, &m.chair, &m.session, &id).await;
-        ids.push(id);
+        let d = scheduled_with_fields(&app, &m, fields).await;
+        ids.push(d["id"].as_str().unwrap().to_string());
     }
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;

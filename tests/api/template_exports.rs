@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::exports::{download, validate_fhir};
-use crate::fixtures::{escalate, meeting, one_of_one, schedule};
+use crate::fixtures::{escalate, meeting, one_of_one, scheduled_with_fields};
 use crate::helpers::{Backend, spawn_app};
 use crate::on_both;
 use crate::ws::Ws;
@@ -29,26 +29,14 @@ async fn the_exports_carry_the_fields(backend: Backend) {
     )
     .await
     .expect(200);
-    let created = app
-        .post(
-            "/api/dossiers",
-            Some(&m.referrer.token),
-            json!({"board_id": m.board, "title": "SEP", "patient": {"pseudonym": "P-9"},
-                   "question": "Escalate?", "consent": true,
-                   "fields": {"edss": 3.5, "course": "RR", "therapies": ["natalizumab", "ocrelizumab"],
-                              "new_lesions": true, "notes": "=HYPERLINK(\"x\")"}}),
-        )
-        .await
-        .expect(201)
-        .clone();
-    let id = created["id"].as_str().unwrap().to_string();
-    app.post_empty(
-        &format!("/api/dossiers/{id}/submit"),
-        Some(&m.referrer.token),
+    let created = scheduled_with_fields(
+        &app,
+        &m,
+        json!({"edss": 3.5, "course": "RR", "therapies": ["natalizumab", "ocrelizumab"],
+               "new_lesions": true, "notes": "=HYPERLINK(\"x\")"}),
     )
-    .await
-    .expect(200);
-    schedule(&app, &m.chair, &m.session, &id).await;
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
     let (mut voter, _) = Ws::join(&app.url, &m.session, &m.specialists[0].token, None).await;
     // The dossier of the fixture has no fields; this one has all five.
@@ -114,14 +102,7 @@ async fn the_exports_carry_the_fields(backend: Backend) {
         &m.referrer.token,
     )
     .await;
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), &pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(file.path())
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::documents::text_of(&pdf);
     for expected in [
         "Données du dossier",
         "EDSS : 3,5",
