@@ -1,6 +1,7 @@
 // The board's settings on its page (API.md sections 5 and 16), for its coordinators and the
-// administrators (`can.edit`): name, description, quorum rule, and whether the referring
-// physician reads the named ballots. Every faulty field is shown at once, next to itself,
+// administrators (`can.edit`): name, description, quorum rule, whether the referring
+// physician reads the named ballots, and when the referrer is asked whether the advice was
+// applied (`follow_up_days`, API.md section 13). Every faulty field is shown at once, next to itself,
 // before anything is sent; what the server still refuses lands next to its field too.
 import { api } from '../api.js';
 import { h, field, clearErrors } from '../dom.js';
@@ -13,6 +14,7 @@ const DESCRIPTION_MAX = 4000;
 const VOTERS_MAX = 100;
 const REQUIRED_MAX = 20;
 const SPECIALTY_MAX = 100;
+const FOLLOW_UP_MAX = 3650;
 
 const key = (s) => s.trim().toLowerCase();
 
@@ -31,7 +33,7 @@ function wholeNumber(text) {
  * Checks the form's values as the server will; returns every problem as
  * `[{ field: 'quorum.min_voters', message }]` (empty when all is well).
  */
-export function validateSettings({ name, description, minVoters, minSpecialties, required }) {
+export function validateSettings({ name, description, minVoters, minSpecialties, required, followUpDays }) {
   const problems = [];
   const add = (fieldName, message) => problems.push({ field: fieldName, message });
   if (!name.trim()) add('name', t('boards.settings.name.missing'));
@@ -53,6 +55,9 @@ export function validateSettings({ name, description, minVoters, minSpecialties,
   else if (Number.isInteger(minVoters) && required.length > minVoters) {
     add('quorum.required_specialties', t('boards.settings.required.above_voters'));
   }
+  if (followUpDays !== undefined && !(Number.isInteger(followUpDays) && followUpDays >= 0 && followUpDays <= FOLLOW_UP_MAX)) {
+    add('follow_up_days', t('boards.settings.follow_up.range', { max: FOLLOW_UP_MAX }));
+  }
   return problems;
 }
 
@@ -64,6 +69,7 @@ function serverMessage(fieldName) {
     'quorum.min_voters': t('boards.settings.min_voters.range', { max: VOTERS_MAX }),
     'quorum.min_specialties': t('boards.settings.min_specialties.above'),
     'quorum.required_specialties': t('boards.settings.required.invalid'),
+    follow_up_days: t('boards.settings.follow_up.range', { max: FOLLOW_UP_MAX }),
   }[fieldName];
 }
 
@@ -88,6 +94,12 @@ export function settingsCard(board, { onSaved }) {
   const ballots = h('input', {
     id: 'bs-ballots', type: 'checkbox', 'data-field': 'show_ballots_to_referrer', checked: board.show_ballots_to_referrer === true,
   });
+  // Boards of a server without follow-ups have no `follow_up_days`: the control is left out.
+  const hasFollowUp = typeof board.follow_up_days === 'number';
+  const followUp = h('input', {
+    id: 'bs-follow-up', type: 'number', min: 0, max: FOLLOW_UP_MAX, step: 1, required: true, inputmode: 'numeric',
+    'data-field': 'follow_up_days', value: hasFollowUp ? board.follow_up_days : '',
+  });
   const save = h('button', { type: 'submit', id: 'bs-save' }, t('boards.settings.save'));
   const summary = h('div', { class: 'form-error', role: 'alert', id: 'bs-summary', hidden: true });
   const saved = h('p', { class: 'hint', role: 'status', id: 'bs-status', 'aria-live': 'polite' });
@@ -105,12 +117,14 @@ export function settingsCard(board, { onSaved }) {
         field(t('boards.settings.required'), required, { hint: t('boards.settings.required.hint') }))),
     h('div', { class: 'checkbox-field' },
       field(t('boards.settings.ballots'), ballots, { hint: t('boards.settings.ballots.hint'), inline: true })),
+    hasFollowUp ? h('div', { class: 'row follow-up-row' },
+      field(t('boards.settings.follow_up'), followUp, { hint: t('boards.settings.follow_up.hint', { max: FOLLOW_UP_MAX }) })) : null,
     h('div', { class: 'actions' }, save),
     saved);
 
   const controls = {
     name, description, 'quorum.min_voters': minVoters, 'quorum.min_specialties': minSpecialties,
-    'quorum.required_specialties': required, show_ballots_to_referrer: ballots,
+    'quorum.required_specialties': required, show_ballots_to_referrer: ballots, follow_up_days: followUp,
   };
 
   function showProblems(problems) {
@@ -137,6 +151,7 @@ export function settingsCard(board, { onSaved }) {
       minVoters: wholeNumber(minVoters.value),
       minSpecialties: wholeNumber(minSpecialties.value),
       required: parseSpecialties(required.value),
+      followUpDays: hasFollowUp ? wholeNumber(followUp.value) : undefined,
     };
     const problems = validateSettings(values);
     if (problems.length) { showProblems(problems); return; }
@@ -149,6 +164,7 @@ export function settingsCard(board, { onSaved }) {
     if (quorum.min_voters !== q.min_voters || quorum.min_specialties !== q.min_specialties
       || quorum.required_specialties.join('\n') !== (q.required_specialties || []).join('\n')) body.quorum = quorum;
     if (ballots.checked !== (board.show_ballots_to_referrer === true)) body.show_ballots_to_referrer = ballots.checked;
+    if (hasFollowUp && values.followUpDays !== board.follow_up_days) body.follow_up_days = values.followUpDays;
     if (!Object.keys(body).length) { saved.textContent = t('boards.settings.unchanged'); return; }
 
     save.disabled = true;

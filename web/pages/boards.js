@@ -1,11 +1,13 @@
-// The coordinator's pages: boards, a board's queue, sessions, members and settings (a
-// session's page: session.js; the weekly slot: schedule.js; the settings: ../boards/settings.js).
+// The coordinator's pages: boards, a board's queue, sessions, members, settings and dossier
+// template (a session's page: session.js; the weekly slot: schedule.js; the settings:
+// ../boards/settings.js; the template: ../boards/template.js).
 import { get, post, query } from '../api.js';
 import { h, replace, field, clearErrors, showError, toUtc } from '../dom.js';
 import { boardsWithRoles, forgetBoards, isAdmin, may } from '../context.js';
 import { t, tn, formatTime } from '../i18n.js';
 import { scheduleCard } from './schedule.js';
 import { settingsCard } from '../boards/settings.js';
+import { templateCard } from '../boards/template.js';
 import { statusBadge, stackTable, coordPage } from '../boards/ui.js';
 
 function roleText(role) {
@@ -71,7 +73,11 @@ function ruleFacts(board) {
     h('dt', {}, t('boards.rule.min_specialties')), h('dd', {}, String(q.min_specialties)),
     h('dt', {}, t('boards.rule.required')), h('dd', {}, required.length ? required.join(', ') : t('boards.rule.required.none')),
     h('dt', {}, t('boards.rule.ballots')), h('dd', { id: 'board-ballots' },
-      board.show_ballots_to_referrer ? t('boards.rule.ballots.shown') : t('boards.rule.ballots.hidden')));
+      board.show_ballots_to_referrer ? t('boards.rule.ballots.shown') : t('boards.rule.ballots.hidden')),
+    typeof board.follow_up_days === 'number' ? [
+      h('dt', {}, t('boards.rule.follow_up')),
+      h('dd', { id: 'board-follow-up' }, board.follow_up_days > 0
+        ? tn('boards.rule.follow_up.after', board.follow_up_days) : t('boards.rule.follow_up.none'))] : null);
 }
 
 function queueSection(items) {
@@ -132,11 +138,12 @@ function membersSection(members) {
 export async function boardPage(main, id) {
   coordPage(main);
   // The board itself is read afresh (its settings may just have changed); the members too.
-  const [board, queue, sessions, members] = await Promise.all([
+  const [board, queue, sessions, members, template] = await Promise.all([
     get(`/api/boards/${id}`),
     get(`/api/dossiers${query({ board_id: id, status: 'submitted' })}`),
     get(`/api/boards/${id}/sessions`),
     get(`/api/boards/${id}/members`).then((r) => r.items).catch(() => []),
+    get(`/api/boards/${id}/template`).catch(() => null),
   ]);
   const schedule = await scheduleCard(board, {
     coordinates: may(board, 'plan_sessions'),
@@ -162,6 +169,7 @@ export async function boardPage(main, id) {
     schedule,
     sessionsSection(board, sessions.items),
     membersSection(members),
+    templateCard(board, template, { editable: may(board, 'edit') }),
     settings);
   const heading = main.querySelector('#settings-h');
   if (heading) heading.setAttribute('tabindex', '-1');

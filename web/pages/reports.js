@@ -1,13 +1,15 @@
 // The yearly activity report of a board (API.md sections 10 and 16), for the board's
-// coordinators and the administrators (`can.export`): the year's figures, a monthly chart of
-// dossiers received and decided (with its table), the referring organisations, and the report
-// as a PDF document, fetched with the bearer token.
+// coordinators and the administrators (`can.export`): the year's figures (the median and 90th
+// percentile delays side by side), a monthly chart of dossiers received and decided (with its
+// table), the follow-ups (was the advice applied?) as one split bar with its legend, one chart
+// per choice or yes/no field of the board's template (with its table), the referring
+// organisations, and the report as a PDF document, fetched with the bearer token.
 import { get, query, download } from '../api.js';
 import { h, replace, field, clearErrors, showError } from '../dom.js';
 import { boardsWithRoles, may } from '../context.js';
-import { t, currentLang } from '../i18n.js';
+import { t, tn, currentLang } from '../i18n.js';
 import { formatDays, formatNumber, stackTable, coordPage } from '../boards/ui.js';
-import { monthlyChart, monthName } from '../reports/chart.js';
+import { monthlyChart, monthName, stackedBar, countBars } from '../reports/chart.js';
 
 const YEARS_SHOWN = 10;
 
@@ -15,6 +17,12 @@ function figure(id, label, value, hint) {
   return h('div', { class: 'figure', id },
     h('dt', {}, label),
     h('dd', {}, h('span', { class: 'figure-value' }, value), hint ? h('span', { class: 'hint figure-hint' }, hint) : null));
+}
+
+/** `key.one` or `key.other`, as `count` takes it in the page's language. */
+function plural(key, count) {
+  const form = new Intl.PluralRules(currentLang() === 'fr' ? 'fr-FR' : 'en-GB').select(count);
+  return `${key}.${form === 'one' ? 'one' : 'other'}`;
 }
 
 function figures(report) {
@@ -25,14 +33,87 @@ function figures(report) {
     figure('fig-no-quorum', t('reports.fig.no_quorum'), formatNumber(report.no_quorum)),
     figure('fig-median', t('reports.fig.median'), formatDays(report.median_days_to_decision),
       report.median_days_to_decision === null || report.median_days_to_decision === undefined ? t('reports.fig.median.none') : null),
-    typeof report.p90_days_to_decision === 'number'
-      ? figure('fig-p90', t('reports.fig.p90'), formatDays(report.p90_days_to_decision)) : null,
+    Object.hasOwn(report, 'p90_days_to_decision')
+      ? figure('fig-p90', t('reports.fig.p90'), formatDays(report.p90_days_to_decision),
+        typeof report.p90_days_to_decision === 'number' ? t('reports.fig.p90.hint') : t('reports.fig.median.none')) : null,
     followUp && typeof followUp.asked === 'number'
-      ? figure('fig-follow-up', t('reports.fig.follow_up'), t('reports.fig.follow_up.value', {
+      ? figure('fig-follow-up', t('reports.fig.follow_up'), t(plural('reports.fig.follow_up.value', followUp.answered), {
         answered: formatNumber(followUp.answered), asked: formatNumber(followUp.asked),
       }), t('reports.fig.follow_up.hint', {
         yes: formatNumber(followUp.applied_yes || 0), partly: formatNumber(followUp.applied_partly || 0), no: formatNumber(followUp.applied_no || 0),
       })) : null);
+}
+
+/** The follow-ups of the year's decisions: asked, answered, and whether the advice was applied. */
+function followUpSection(followUp) {
+  const asked = followUp.asked || 0;
+  const answered = followUp.answered || 0;
+  const parts = [
+    { key: 'yes', value: followUp.applied_yes || 0, className: 'part-yes' },
+    { key: 'partly', value: followUp.applied_partly || 0, className: 'part-partly' },
+    { key: 'no', value: followUp.applied_no || 0, className: 'part-no' },
+    { key: 'unanswered', value: Math.max(0, asked - answered), className: 'part-unanswered' },
+  ];
+  const words = Object.fromEntries(parts.map((p) => [p.key, formatNumber(p.value)]));
+  return h('section', { class: 'card', id: 'report-follow-up', 'aria-labelledby': 'follow-up-h' },
+    h('h3', { id: 'follow-up-h' }, t('reports.follow_up.heading')),
+    h('p', { id: 'follow-up-summary' }, asked
+      ? t('reports.follow_up.summary', { asked: tn('reports.follow_up.asked', asked), answered: tn('reports.follow_up.answered', answered) })
+      : t('reports.follow_up.none')),
+    asked ? [
+      stackedBar(parts, {
+        id: 'follow-up-bar',
+        label: t('reports.follow_up.bar', { asked: formatNumber(asked), ...words }),
+      }),
+      h('ul', { class: 'chart-legend follow-up-legend', id: 'follow-up-legend' }, parts.map((p) => h('li', { 'data-part': p.key, 'data-count': p.value },
+        h('span', { class: `swatch swatch-${p.className}`, 'aria-hidden': 'true' }),
+        t(`reports.follow_up.part.${p.key}`, { count: formatNumber(p.value) })))),
+    ] : null,
+    h('p', { class: 'hint' }, t('reports.follow_up.hint')));
+}
+
+/** The name of a value of a template field: « Oui » / « Non » for a yes/no field, else itself. */
+function valueName(def, value) {
+  if (def && def.type === 'boolean' && (value === 'true' || value === 'false')) return t(`reports.fields.${value}`);
+  return value;
+}
+
+/** The values of a field in the template's order (its choices; yes before no), then any other. */
+function orderedValues(def, counts) {
+  const known = def ? (def.type === 'boolean' ? ['true', 'false'] : def.choices || []) : [];
+  const rest = Object.keys(counts).filter((v) => !known.includes(v));
+  return [...known.filter((v) => Object.hasOwn(counts, v)), ...rest];
+}
+
+/** One chart per choice or yes/no field of the template: dossiers per value, with its table. */
+function fieldsSection(report, template) {
+  const keys = Object.keys(report.fields || {});
+  if (!keys.length) return null;
+  const defs = new Map(((template && template.fields) || []).map((f) => [f.key, f]));
+  // The template's order, then keys it no longer has.
+  const order = [...[...defs.keys()].filter((k) => keys.includes(k)), ...keys.filter((k) => !defs.has(k))];
+  return h('section', { class: 'card', id: 'report-fields', 'aria-labelledby': 'fields-h' },
+    h('h3', { id: 'fields-h' }, t('reports.fields.heading')),
+    h('p', { class: 'hint' }, t('reports.fields.hint')),
+    h('div', { class: 'field-charts' }, order.map((key, i) => {
+      const def = defs.get(key);
+      const label = def ? def.label : key;
+      const counts = report.fields[key] || {};
+      const rows = orderedValues(def, counts).map((v) => ({ value: v, label: valueName(def, v), count: counts[v] }));
+      const headingId = `field-chart-h-${i}`;
+      return h('figure', { class: 'field-chart', 'data-key': key, 'aria-labelledby': headingId },
+        h('h4', { id: headingId }, label),
+        def && def.type === 'multi_choice' ? h('p', { class: 'hint' }, t('reports.fields.multi')) : null,
+        countBars(rows),
+        // A table shrinks no narrower than its content: the box around it hides it.
+        h('div', { class: 'visually-hidden' }, h('table', { class: 'field-table', 'data-key': key },
+          h('caption', {}, t('reports.fields.caption', { label, year: report.year })),
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, t('reports.fields.value')),
+            h('th', { scope: 'col' }, t('reports.fields.count')))),
+          h('tbody', {}, rows.map((r) => h('tr', { 'data-value': r.value },
+            h('th', { scope: 'row' }, r.label), h('td', {}, formatNumber(r.count))))))));
+    })));
 }
 
 function monthsTable(report) {
@@ -102,7 +183,10 @@ export async function reportsPage(container) {
     result.setAttribute('aria-busy', 'true');
     const board = boards.find((b) => b.id === boardSel.value);
     try {
-      const report = await get(`/api/reports/activity${query({ board_id: boardSel.value, year: yearSel.value })}`);
+      const [report, template] = await Promise.all([
+        get(`/api/reports/activity${query({ board_id: boardSel.value, year: yearSel.value })}`),
+        get(`/api/boards/${boardSel.value}/template`).catch(() => null),
+      ]);
       replace(result,
         h('h2', { id: 'report-h' }, t('reports.heading', { board: board ? board.name : '', year: report.year })),
         figures(report),
@@ -115,6 +199,8 @@ export async function reportsPage(container) {
           h('details', { class: 'chart-data' },
             h('summary', {}, t('reports.chart.data')),
             monthsTable(report))),
+        report.follow_up && typeof report.follow_up.asked === 'number' ? followUpSection(report.follow_up) : null,
+        fieldsSection(report, template),
         h('section', { class: 'card', 'aria-labelledby': 'orgs-h' },
           h('h3', { id: 'orgs-h' }, t('reports.orgs.heading')),
           organisationsTable(report)),

@@ -87,3 +87,52 @@ export function monthlyChart(byMonth, year, { describedBy } = {}) {
   s('line', { class: 'chart-baseline', x1: left, x2: W - right, y1: top + plotH, y2: top + plotH }));
   return svg;
 }
+
+/**
+ * One horizontal bar split in parts (the follow-ups: applied, partly, not applied, no answer),
+ * drawn in CSS pixels (no viewBox: the text keeps its size on a phone) with widths in percent.
+ * `parts`: [{ key, value, className }]; `label`: the whole picture in words (it is one image for
+ * assistive technologies; the legend beside it carries the same figures as text).
+ */
+export function stackedBar(parts, { label, id } = {}) {
+  const total = parts.reduce((n, p) => n + p.value, 0);
+  let at = 0;
+  return s('svg', {
+    class: 'stacked-bar', id, role: 'img', 'aria-label': label, focusable: 'false', width: '100%', height: 28, 'data-total': total,
+  },
+  s('rect', { class: 'stacked-bg', x: 0, y: 0, width: '100%', height: 28, rx: 3 }),
+  parts.filter((p) => p.value > 0).map((p) => {
+    const x = total ? (at / total) * 100 : 0;
+    const w = total ? (p.value / total) * 100 : 0;
+    at += p.value;
+    return s('rect', {
+      class: `stacked-part ${p.className}`, 'data-part': p.key, 'data-value': p.value,
+      x: `${x}%`, y: 0, width: `${w}%`, height: 28,
+    });
+  }));
+}
+
+/**
+ * Counts per value as horizontal bars, one row per value: its name above, the bar and the count
+ * below (CSS pixels, widths in percent of the box, so that a phone reads it at full size).
+ * `rows`: [{ value, label, count }]. Hidden from assistive technologies: the table beside it
+ * holds the same figures.
+ */
+export function countBars(rows, { id } = {}) {
+  const rowH = 42;
+  const max = Math.max(1, ...rows.map((r) => r.count));
+  const fmt = new Intl.NumberFormat(localeTag());
+  const span = 82; // percent of the width the longest bar takes; the count goes after it
+  return s('svg', {
+    class: 'count-bars', id, 'aria-hidden': 'true', focusable: 'false', width: '100%', height: rows.length * rowH + 2, 'data-max': max,
+  },
+  rows.map((r, i) => {
+    const w = (r.count / max) * span;
+    const y = i * rowH;
+    return s('g', { 'data-value': r.value, 'data-count': r.count },
+      s('text', { class: 'count-label', x: 0, y: y + 15 }, r.label),
+      s('rect', { class: 'count-track', x: 0, y: y + 21, width: `${span}%`, height: 14, rx: 2 }),
+      r.count > 0 ? s('rect', { class: 'count-bar', x: 0, y: y + 21, width: `${w}%`, height: 14, rx: 2 }) : null,
+      s('text', { class: 'count-value', x: `${w + 1.5}%`, y: y + 33 }, fmt.format(r.count)));
+  }));
+}
