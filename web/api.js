@@ -79,6 +79,8 @@ export class ApiError extends Error {
     this.status = status;
     this.code = problem && problem.code;
     this.field = problem && problem.field;
+    // Every item a refused submission lacks (API.md section 13), when that is why.
+    this.missing = problem && Array.isArray(problem.missing) ? problem.missing : undefined;
   }
 }
 

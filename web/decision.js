@@ -48,7 +48,15 @@ export function decisionPanel(decision, { headingLevel = 'h3', title = t('dossie
       h('dt', {}, t('dossier.decision.decided')), h('dd', {}, t('dossier.decision.decided_by', {
         when: formatTime(decision.decided_at), name: decision.decided_by ? decision.decided_by.name : '—',
       })),
-      h('dt', {}, t('dossier.decision.present')), h('dd', {}, (decision.present || []).map((u) => u.name).join(', ') || '—')),
+      h('dt', {}, t('dossier.decision.present')), h('dd', {}, (decision.present || []).map((u) => u.name).join(', ') || '—'),
+      decision.follow_up ? [
+        h('dt', {}, t('dossier.decision.follow_up')),
+        h('dd', { class: 'decision-follow-up' }, t('dossier.decision.follow_up_line', {
+          applied: t(`followup.applied.${decision.follow_up.applied}`),
+          when: formatTime(decision.follow_up.answered_at),
+          reason: decision.follow_up.reason || '—',
+        })),
+      ] : null),
     h(subHeading, {}, t('dossier.decision.tally')),
     tally.length
       ? h('ul', { class: 'decision-tally' }, tally.map(([option, n]) => h('li', {}, t('dossier.decision.tally_line', { option, count: n }))))

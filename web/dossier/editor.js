@@ -6,11 +6,13 @@ import { t } from '../i18n.js';
 import { buildDossierForm } from './form.js';
 import { showFormErrors, clearFormErrors, problemErrors } from './fields.js';
 import { keepFormDraft } from './draft.js';
+import { missingErrors } from './template.js';
 
 /**
  * caseEditor(state) → { form, save(), showErrors(errors, intro), check(opts), focusFirst(), close(),
- * boardId() }. While the dossier is a draft the form offers its board (`state.boards`, from
- * GET /api/boards); once submitted the board is fixed and only named.
+ * boardId(), template() }. While the dossier is a draft the form offers its board (`state.boards`,
+ * from GET /api/boards); once submitted the board is fixed and only named. The board templates'
+ * fields come from `state.templates` (loaded before the form is opened).
  */
 export function caseEditor(state) {
   const dossier = state.dossier;
@@ -18,7 +20,7 @@ export function caseEditor(state) {
   const cancel = h('button', { type: 'button', class: 'secondary', id: 'cancel-edit' }, t('dossier.edit.cancel'));
   const movable = dossier.status === 'draft' && Array.isArray(state.boards);
   const built = buildDossierForm({
-    prefix: 'e', dossier, boards: movable ? state.boards : null,
+    prefix: 'e', dossier, boards: movable ? state.boards : null, templates: state.templates,
     id: 'edit-dossier-form', label: t('dossier.edit.form_label'), buttons: [save, cancel], card: false,
   });
   const { form, check, controls } = built;
@@ -32,12 +34,17 @@ export function caseEditor(state) {
   function body() {
     const out = built.body();
     if ('board_id' in out && out.board_id === state.dossier.board_id) delete out.board_id;
+    // Only the values that changed; a cleared one is sent as null.
+    const fields = built.fieldChanges(state.dossier.fields || {});
+    if (Object.keys(fields).length) out.fields = fields;
     return out;
   }
 
   const editor = {
     form,
     check,
+    /** The template of the board chosen in the form. */
+    template() { return built.activeTemplate(); },
     /** The board chosen in the form (the dossier's own when the form does not offer it). */
     boardId() { return controls.board ? controls.board.value : state.dossier.board_id; },
     showErrors(errors, intro) { showFormErrors(form, errors, { intro }); },
@@ -54,7 +61,8 @@ export function caseEditor(state) {
         draft.clear();
         return saved;
       } catch (err) {
-        showFormErrors(form, problemErrors(err));
+        // A submitted dossier keeps what submission needed: the server lists what would be lost.
+        showFormErrors(form, problemErrors(err, { missing: (items) => missingErrors(items, built.activeTemplate()) }));
         return null;
       } finally {
         save.disabled = false;

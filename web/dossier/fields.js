@@ -3,6 +3,7 @@
 // server's problem documents turned into words next to the field they name.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { fieldProblemMessage } from './template.js';
 
 /**
  * A labelled control. `required`: needed to save (marked « * », `required`, `aria-required`);
@@ -55,14 +56,23 @@ export function showFormErrors(form, errors, { intro } = {}) {
   clearFormErrors(form);
   if (!errors.length) return;
   const summary = form.querySelector('.error-summary');
-  const items = errors.map(({ field, message }) => {
+  const items = errors.map(({ field, message, name: given, link }) => {
     const control = field ? form.querySelector(`[data-field="${CSS.escape(field)}"]`) : null;
-    if (!control) return h('li', {}, message);
+    if (!control) {
+      // Something outside the form (an attachment to add): a link to where it is done.
+      if (link) {
+        return h('li', {}, h('a', {
+          href: link.href,
+          onclick: (e) => { e.preventDefault(); link.focus(); },
+        }, given ? t('dossier.errors.item', { field: given, message }) : message));
+      }
+      return h('li', {}, given ? t('dossier.errors.item', { field: given, message }) : message);
+    }
     control.setAttribute('aria-invalid', 'true');
     const box = form.querySelector(`#${CSS.escape(control.id)}-error`);
     if (box) { box.textContent = message; box.hidden = false; }
     const label = form.querySelector(`label[for="${CSS.escape(control.id)}"]`);
-    const name = control.dataset.summaryName || (label ? label.firstChild.textContent : field);
+    const name = given || control.dataset.summaryName || (label ? label.firstChild.textContent : field);
     return h('li', {}, h('a', {
       href: `#${control.id}`,
       onclick: (e) => { e.preventDefault(); control.focus(); },
@@ -89,6 +99,12 @@ const FIELD_NAMES = {
 export function problemMessage(field, detail) {
   const text = String(detail || '').replace(new RegExp(`^${field ? field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '$^'}: `), '');
   let m;
+  if (field && field.startsWith('fields.')) {
+    const known = fieldProblemMessage(text);
+    if (known) return known;
+  }
+  if (field === 'reason' && /say why/.test(text)) return t('followup.error.reason');
+  if (field === 'applied') return t('followup.error.applied');
   if (/must not be empty/.test(text)) return t('dossier.error.required');
   if (field === 'board_id' && /no such board/.test(text)) return t('dossier.error.no_such_board');
   if ((m = /at most (\d+) characters/.exec(text))) return t('dossier.error.too_long', { max: m[1] });
@@ -100,8 +116,25 @@ export function problemMessage(field, detail) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** An ApiError as a list of form errors: 400 on a field → that field; anything else → the summary. */
-export function problemErrors(err) {
+/**
+ * The items a 400 says submission lacks (`missing` of the problem document: `question`,
+ * `consent`, `fields.<key>`, `attachments.<kind>`), read from its detail when the error does
+ * not carry the list; null for any other error.
+ */
+export function missingOf(err) {
+  if (!err || err.status !== 400) return null;
+  if (Array.isArray(err.missing) && err.missing.length) return err.missing;
+  const m = /^missing before submission: (.+)$/.exec(String(err.message || ''));
+  return m ? m[1].split(',').map((s) => s.trim()).filter(Boolean) : null;
+}
+
+/**
+ * An ApiError as a list of form errors: 400 on a field → that field; a 400 listing what
+ * submission lacks → every item, through `missing(items)`; anything else → the summary.
+ */
+export function problemErrors(err, { missing } = {}) {
+  const items = missing ? missingOf(err) : null;
+  if (items) return missing(items);
   if (err && err.status === 400 && err.field) return [{ field: err.field, message: problemMessage(err.field, err.message) }];
   return [{ field: null, message: problemText(err) }];
 }

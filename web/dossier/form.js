@@ -3,6 +3,7 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { formField, marksLegend, errorSummary } from './fields.js';
+import { templateGroup, templateApplies, templateMissing, EMPTY_TEMPLATE } from './template.js';
 
 // The server's bounds (src/domain/dossier.rs); the server checks them again.
 export const LIMITS = { title: 200, pseudonym: 64, question: 4000, history: 20000, minBirthYear: 1900 };
@@ -13,11 +14,15 @@ function select(id, field, options, value) {
 }
 
 /**
- * buildDossierForm({ prefix, dossier, boards }) → { form, controls, body(), check(forSubmit) }.
+ * buildDossierForm({ prefix, dossier, boards, templates }) → { form, controls, body(), check(forSubmit),
+ * fieldChanges(original), activeTemplate() }.
  * `boards` given: a board choice is part of the form (creation, and the edit form of a draft,
- * where it starts on the dossier's board). `dossier` given: filled with it.
+ * where it starts on the dossier's board). `dossier` given: filled with it. `templates` (a Map
+ * from board id, see template.js): the fields each board asks for; the form holds the fields of
+ * every board it offers and shows those of the board chosen (so that what is typed for one board
+ * survives switching to another and back, and a kept draft comes back whole).
  */
-export function buildDossierForm({ prefix, dossier = null, boards = null, id, label, buttons, card = true }) {
+export function buildDossierForm({ prefix, dossier = null, boards = null, templates = new Map(), id, label, buttons, card = true }) {
   const p = (dossier && dossier.patient) || {};
   const c = {};
   if (boards) {
@@ -50,6 +55,26 @@ export function buildDossierForm({ prefix, dossier = null, boards = null, id, la
     'data-summary-name': t('dossier.field.consent_short'),
   });
 
+  // The template fields: one group per board the form may send the dossier to.
+  const groupBoards = c.board ? [...c.board.options].map((o) => o.value).filter(Boolean) : (dossier ? [dossier.board_id] : []);
+  const groups = new Map(groupBoards.map((boardId) => {
+    const template = templates.get(boardId) || EMPTY_TEMPLATE;
+    const own = Boolean(dossier && dossier.board_id === boardId);
+    const applies = !own || templateApplies(dossier, template);
+    return [boardId, templateGroup({
+      prefix, boardId, template, applies,
+      values: own ? dossier.fields || {} : {},
+      note: own && !applies ? t('dossier.tpl.version_differs', { theirs: dossier.template_version, current: template.version }) : null,
+    })];
+  }));
+  const activeBoardId = () => (c.board ? c.board.value : (dossier ? dossier.board_id : ''));
+  const activeGroup = () => groups.get(activeBoardId()) || null;
+  function showActiveGroup() {
+    const active = activeBoardId();
+    for (const [boardId, g] of groups) g.setActive(boardId === active);
+  }
+  if (c.board) c.board.addEventListener('change', showActiveGroup);
+
   const form = h('form', { class: card ? 'card dossier-form' : 'dossier-form', novalidate: true, id, 'aria-label': label },
     errorSummary(),
     marksLegend({ submitMark: true }),
@@ -65,8 +90,11 @@ export function buildDossierForm({ prefix, dossier = null, boards = null, id, la
     formField(t('dossier.field.urgency'), c.urgency),
     formField(t('dossier.field.question'), c.question, { hint: t('dossier.field.question.hint'), neededToSubmit: true }),
     formField(t('dossier.field.history'), c.history, { hint: t('dossier.field.history.hint') }),
+    h('div', { class: 'template-groups' }, [...groups.values()].map((g) => g.el)),
     formField(t('dossier.field.consent'), c.consent, { hint: t('dossier.field.consent.hint'), neededToSubmit: true, inline: true }),
     h('div', { class: 'actions' }, buttons));
+
+  showActiveGroup();
 
   /** The JSON body of POST /api/dossiers or PATCH, with the board when the form offers it. */
   function body() {
@@ -97,16 +125,34 @@ export function buildDossierForm({ prefix, dossier = null, boards = null, id, la
     if (c.question.value.trim().length > LIMITS.question) errors.push({ field: 'question', message: t('dossier.error.too_long', { max: LIMITS.question }) });
     if (c.history.value.trim().length > LIMITS.history) errors.push({ field: 'history', message: t('dossier.error.too_long', { max: LIMITS.history }) });
     if (forSubmit && !c.consent.checked) errors.push({ field: 'consent', message: t('dossier.error.consent_to_submit') });
+    const group = activeGroup();
+    if (group) errors.push(...group.check({ forSubmit }));
     return errors;
   }
 
-  return { form, controls: c, body, check };
+  return {
+    form,
+    controls: c,
+    body,
+    check,
+    /** The template values of the chosen board, none empty (a new dossier's `fields`). */
+    fieldValues() { const g = activeGroup(); return g ? g.values() : {}; },
+    /** What the chosen board's values change in `original` (a PATCH's `fields`; null clears). */
+    fieldChanges(original) { const g = activeGroup(); return g ? g.changes(original) : {}; },
+    /** The template of the board chosen in the form. */
+    activeTemplate() { const g = activeGroup(); return g ? g.template : EMPTY_TEMPLATE; },
+  };
 }
 
-/** What a saved dossier still lacks to be submitted, as form errors (every one at once). */
-export function missingToSubmit(dossier) {
-  const errors = [];
-  if (!String(dossier.question || '').trim()) errors.push({ field: 'question', message: t('dossier.error.question_to_submit') });
-  if (!dossier.consent) errors.push({ field: 'consent', message: t('dossier.error.consent_to_submit') });
-  return errors;
+/**
+ * What a saved dossier still lacks to be submitted, as the server's `missing` names it (every
+ * item at once): the question, the consent, then with `template` its required fields and
+ * attachments.
+ */
+export function missingToSubmit(dossier, template = EMPTY_TEMPLATE) {
+  const items = [];
+  if (!String(dossier.question || '').trim()) items.push('question');
+  if (!dossier.consent) items.push('consent');
+  items.push(...templateMissing(dossier, template));
+  return items;
 }

@@ -1,10 +1,12 @@
-// « Mes dossiers »: the dossiers the user referred, then those of their boards. A table on a
-// wide screen; each row becomes a card on a narrow one (css/dossiers.css), never sideways.
+// « Mes dossiers »: the follow-ups due (« Suivis à renseigner »), the dossiers the user referred,
+// then those of their boards. A table on a wide screen; each row becomes a card on a narrow one
+// (css/dossiers.css), never sideways.
 import { get, session } from '../api.js';
 import { h, replace } from '../dom.js';
 import { boardsWithRoles } from '../context.js';
 import { t, currentLang } from '../i18n.js';
 import { statusBadge, urgencyText, when } from './words.js';
+import { dueFollowUps, myFollowUps } from './follow-up.js';
 
 const COLUMNS = ['reference', 'title', 'board', 'status', 'urgency', 'submitted', 'decision'];
 
@@ -29,7 +31,7 @@ function dossierTable(items, boardsById, caption) {
 
 export async function dossierListPage(main) {
   const me = session.user;
-  const [{ items }, boards] = await Promise.all([get('/api/dossiers'), boardsWithRoles()]);
+  const [{ items }, boards, due] = await Promise.all([get('/api/dossiers'), boardsWithRoles(), myFollowUps({ due: true })]);
   const boardsById = new Map(boards.map((b) => [b.id, b.name]));
   const mine = items.filter((d) => d.referrer.id === me.id);
   const others = items.filter((d) => d.referrer.id !== me.id);
@@ -44,6 +46,7 @@ export async function dossierListPage(main) {
   } else {
     replace(page,
       h('h1', {}, t('dossier.list.title')),
+      dueFollowUps(due, mine),
       newButton,
       dossierTable(mine, boardsById, t('dossier.list.mine_caption')),
       others.length ? [h('h2', {}, t('dossier.list.boards')), dossierTable(others, boardsById, t('dossier.list.boards'))] : null);

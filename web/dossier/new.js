@@ -7,12 +7,16 @@ import { t, currentLang } from '../i18n.js';
 import { buildDossierForm } from './form.js';
 import { showFormErrors, clearFormErrors, problemErrors } from './fields.js';
 import { keepFormDraft } from './draft.js';
+import { loadTemplates } from './template.js';
 
 export async function newDossierPage(main) {
   const boards = await boardsWithRoles();
+  // Every board's fields are in the form from the start (shown for the board chosen), so that a
+  // kept draft comes back with them.
+  const templates = await loadTemplates(boards.map((b) => b.id));
   const button = h('button', { type: 'submit', id: 'create-dossier' }, t('dossier.new.create'));
-  const { form, body, check } = buildDossierForm({
-    prefix: 'd', boards, id: 'new-dossier-form', label: t('dossier.new.title'),
+  const { form, body, check, fieldValues } = buildDossierForm({
+    prefix: 'd', boards, templates, id: 'new-dossier-form', label: t('dossier.new.title'),
     buttons: [button, h('a', { class: 'button secondary', href: '#/dossiers' }, t('dossier.new.cancel'))],
   });
   const draft = keepFormDraft(form, 'dossier-new');
@@ -23,7 +27,10 @@ export async function newDossierPage(main) {
     if (errors.length) { showFormErrors(form, errors); return; }
     button.disabled = true;
     try {
-      const created = await post('/api/dossiers', body());
+      const request = body();
+      const fields = fieldValues();
+      if (Object.keys(fields).length) request.fields = fields;
+      const created = await post('/api/dossiers', request);
       draft.clear();
       location.hash = `#/dossiers/${created.id}`;
     } catch (err) {

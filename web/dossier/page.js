@@ -1,6 +1,6 @@
 // One dossier: its case (editable by the referrer while `can.edit`), the actions the server
 // allows (`can`), the board's decision, the attachments and the image viewer.
-import { api, get } from '../api.js';
+import { api, get, session } from '../api.js';
 import { h, replace } from '../dom.js';
 import { boardsWithRoles, may } from '../context.js';
 import { decisionPanel } from '../decision.js';
@@ -13,10 +13,34 @@ import { caseEditor } from './editor.js';
 import { dossierActions } from './actions.js';
 import { confirmDialog } from './confirm.js';
 import { problemText } from './fields.js';
+import { loadTemplates, templateFacts, templateApplies, missingKinds, kindNeeded, EMPTY_TEMPLATE } from './template.js';
+import { followUpSection, myFollowUps } from './follow-up.js';
 
 export async function dossierPage(main, id) {
   const [first, boards] = await Promise.all([get(`/api/dossiers/${id}`), boardsWithRoles()]);
   let dossier = first;
+  // The board templates on hand (the dossier's board's from the start; every board's once the
+  // edit form of a draft, which may move it, is opened), and the referrer's follow-up.
+  const templates = new Map();
+  let followUp = null;
+  const [loaded] = await Promise.all([loadTemplates([first.board_id]), loadFollowUp()]);
+  for (const [k, v] of loaded) templates.set(k, v);
+
+  function isMine() { return Boolean(session.user && dossier.referrer && dossier.referrer.id === session.user.id); }
+
+  /** The caller's follow-up of the dossier's decision, when they referred it and it is decided. */
+  async function loadFollowUp() {
+    followUp = null;
+    if (dossier.status !== 'decided' || !dossier.decision || !isMine()) return;
+    const items = await myFollowUps();
+    followUp = items.find((f) => f.decision_id === dossier.decision.id) || null;
+  }
+
+  async function ensureTemplates(boardIds) {
+    const wanted = boardIds.filter((b) => b && !templates.has(b));
+    if (!wanted.length) return;
+    for (const [k, v] of await loadTemplates(wanted)) templates.set(k, v);
+  }
   const live = h('div', { role: 'status', 'aria-live': 'polite', class: 'visually-hidden', id: 'dossier-live' });
   const attStatus = h('p', { class: 'form-error', role: 'alert', hidden: true, id: 'attachments-error' });
 
@@ -28,12 +52,20 @@ export async function dossierPage(main, id) {
     get board() { return boardById(dossier.board_id); },
     boardById,
     editor: null, // the edit form while open; kept across re-renders
+    /** The board templates loaded so far, by board id. */
+    templates,
+    /** A board's template (empty while not loaded, or when the board has none). */
+    templateFor(boardId) { return templates.get(boardId) || EMPTY_TEMPLATE; },
     set(next, message) {
       dossier = next;
       render();
       if (message) live.textContent = message;
     },
-    async reload() { dossier = await get(`/api/dossiers/${dossier.id}`); render(); },
+    async reload() {
+      dossier = await get(`/api/dossiers/${dossier.id}`);
+      await Promise.all([ensureTemplates([dossier.board_id]), loadFollowUp()]);
+      render();
+    },
     render: () => render(),
     announce(message) { live.textContent = message; },
   };
@@ -42,6 +74,38 @@ export async function dossierPage(main, id) {
 
   // Built once, so that the progress bar, warnings and result stay across re-renders.
   let uploader = null;
+  // The follow-up section, kept across re-renders while its state is the same (typed text stays).
+  let followUpBox = null;
+  function followUpView() {
+    const decision = dossier.decision;
+    const key = decision ? `${decision.id}:${decision.follow_up ? 'answered' : followUp ? 'open' : 'none'}` : 'none';
+    if (!followUpBox || followUpBox.key !== key) {
+      followUpBox = {
+        key,
+        el: followUpSection({
+          dossier,
+          item: followUp,
+          onAnswered: async (message) => { await state.reload(); live.textContent = message; },
+        }),
+      };
+    }
+    return followUpBox.el;
+  }
+
+  /** « Ce groupe demande : une imagerie » while the dossier may still be completed. */
+  function requiredAttachments() {
+    if (!['draft', 'submitted', 'scheduled'].includes(dossier.status)) return null;
+    const tpl = state.templateFor(dossier.board_id);
+    if (!templateApplies(dossier, tpl) || !tpl.requires_attachment.length) return null;
+    const lacking = missingKinds(dossier, tpl);
+    return h('div', { class: 'required-attachments', id: 'required-attachments' },
+      h('p', {}, t('dossier.tpl.requires', { list: tpl.requires_attachment.map(kindNeeded).join(t('dossier.list_separator')) })),
+      lacking.length
+        ? h('p', { class: 'warning-text', id: 'required-attachments-missing' }, t('dossier.tpl.requires_missing', {
+          list: lacking.map(kindNeeded).join(t('dossier.list_separator')),
+        }))
+        : h('p', { class: 'ok' }, t('dossier.tpl.requires_done')));
+  }
 
   // The image viewer over the DICOM attachments, opened by « Voir »; kept across re-renders,
   // closed when one of its attachments is gone.
@@ -92,13 +156,14 @@ export async function dossierPage(main, id) {
     const canUpload = may(dossier, 'upload');
     if (canUpload && !uploader) uploader = uploadForm({ current: () => dossier, onChanged: () => state.reload() });
     const actions = dossierActions(state, { openEditor });
-    const caseBody = state.editor ? state.editor.form : caseFacts(dossier);
+    const caseBody = state.editor ? state.editor.form : [caseFacts(dossier), templateFacts(dossier, state.templateFor(dossier.board_id))];
     replace(main, h('div', { class: 'dossier-page', lang: currentLang() },
       h('h1', { class: 'dossier-heading' }, t('dossier.page.heading', { reference: dossier.reference, title: dossier.title })),
       live,
       metaLine(dossier, state.board),
       actions,
       dossier.decision ? decisionPanel(dossier.decision, { headingLevel: 'h2', title: t('dossier.decision.of_board') }) : null,
+      followUpView(),
       h('section', { class: 'card case', 'aria-labelledby': 'case-h' },
         h('div', { class: 'section-head' },
           h('h2', { id: 'case-h', tabindex: '-1' }, t('dossier.page.case')),
@@ -110,6 +175,7 @@ export async function dossierPage(main, id) {
       h('section', { class: 'card', 'aria-labelledby': 'att-h' },
         h('h2', { id: 'att-h', tabindex: '-1' }, t('attach.title')),
         attStatus,
+        requiredAttachments(),
         attachmentTable(dossier.attachments, {
           onView: openViewer,
           onDelete: may(dossier, 'delete_attachments') ? (a) => deleteAttachment(a) : null,
@@ -119,12 +185,16 @@ export async function dossierPage(main, id) {
   }
 
   /** Opens the edit form; `errors` (what submission lacks) are shown in it at once. */
-  async function openEditor(errors) {
+  async function openEditor(errors, intro) {
     if (!state.editor) {
-      state.editor = caseEditor(state);
-      render();
+      // A draft may move to another board: every board's fields are in its form.
+      await ensureTemplates(dossier.status === 'draft' ? [dossier.board_id, ...boards.map((b) => b.id)] : [dossier.board_id]);
+      if (!state.editor) {
+        state.editor = caseEditor(state);
+        render();
+      }
     }
-    if (errors && errors.length) state.editor.showErrors(errors, t('dossier.submit.missing_intro'));
+    if (errors && errors.length) state.editor.showErrors(errors, intro);
     else state.editor.focusFirst();
   }
 
@@ -135,6 +205,8 @@ export async function dossierPage(main, id) {
     try {
       const fresh = await get(`/api/dossiers/${id}`);
       if (fresh.status !== dossier.status || (fresh.decision && fresh.decision.id) !== (dossier.decision && dossier.decision.id)) {
+        dossier = fresh;
+        await loadFollowUp();
         state.set(fresh, t('dossier.page.now', { status: t(`dossier.status.${fresh.status}`) }));
       }
     } catch { /* shown on the next navigation */ }
