@@ -242,6 +242,11 @@ async fn fields_are_typed_and_the_gate_lists_everything(backend: Backend) {
             "therapies",
         ),
         (json!({"last_relapse": "2026-02-30"}), "last_relapse"),
+        (json!({"edss": "2"}), "edss"),
+        (json!({"course": "SPMS"}), "course"),
+        (json!({"new_lesions": 0}), "new_lesions"),
+        (json!({"notes": ["a"]}), "notes"),
+        (json!({"smoker": false}), "smoker"),
     ] {
         let res = app
             .patch(
