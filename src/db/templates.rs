@@ -54,30 +54,23 @@ pub fn insert(conn: &mut DbConn, board_id: &str, template: &Template, by: &str) 
 /// The field keys of the current templates of `boards` (every board when `None`), in board
 /// then field order, each key once: the `field_<key>` columns of a CSV export.
 pub fn current_keys(conn: &mut DbConn, boards: Option<&[String]>) -> AppResult<Vec<String>> {
+    // The boards with a template, then only the current version of each (older versions'
+    // bodies are never read).
     let mut query = board_templates::table
-        .select((
-            board_templates::board_id,
-            board_templates::version,
-            board_templates::body,
-        ))
-        .order((
-            board_templates::board_id.asc(),
-            board_templates::version.desc(),
-        ))
+        .select(board_templates::board_id)
+        .distinct()
+        .order(board_templates::board_id.asc())
         .into_boxed();
     if let Some(ids) = boards {
         query = query.filter(board_templates::board_id.eq_any(ids.to_vec()));
     }
-    let rows: Vec<(String, i32, String)> = query.load(conn)?;
+    let with_template: Vec<String> = query.load(conn)?;
     let mut keys: Vec<String> = Vec::new();
-    let mut seen_board: Option<String> = None;
-    for (board, _, body) in rows {
-        // The first row of each board is its current version.
-        if seen_board.as_deref() == Some(board.as_str()) {
+    for board in with_template {
+        let Some((_, template)) = current(conn, &board)? else {
             continue;
-        }
-        seen_board = Some(board);
-        for f in parse(&body)?.fields {
+        };
+        for f in template.fields {
             if !keys.contains(&f.key) {
                 keys.push(f.key);
             }

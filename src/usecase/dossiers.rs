@@ -81,10 +81,13 @@ fn view(conn: &mut DbConn, record: DossierRecord, rel: DossierRelation) -> AppRe
     // Only the referrer's withdrawal depends on an open vote.
     let open = rel.is_referrer && vote_open(conn, &record.row)?;
     let can = rel.can(record.row.status(), open);
-    let named_ballots = named_ballots(conn, &rel, &record.row.board_id)?;
-    let follow_up = match &record.decision {
-        Some(d) => super::follow_ups::shown(conn, &d.id)?,
-        None => None,
+    // Ballots and a follow-up exist only once decided: no reads for the other dossiers.
+    let (named_ballots, follow_up) = match &record.decision {
+        Some(d) => (
+            named_ballots(conn, &rel, &record.row.board_id)?,
+            super::follow_ups::shown(conn, &d.id)?,
+        ),
+        None => (false, None),
     };
     Ok(DossierView {
         record,
