@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startServer } from './lib/server.js';
 import { buildWorld, submittedDossier, sessionWith } from './lib/world.js';
-import { launch, screenshot } from './lib/browser.js';
+import { launch, screenshot, signIn } from './lib/browser.js';
+import { decideInRoom } from './lib/room.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -32,59 +33,6 @@ async function auditPage() {
   return page;
 }
 
-/** Signs in through the sign-in page by its controls' ids (its words follow the language). */
-async function signIn(page, user) {
-  await page.goto(`${page.baseUrl}/#/login`);
-  await page.locator('#login-email').fill(user.email);
-  await page.locator('#login-password').fill(user.password);
-  await page.locator('#login-password').press('Enter');
-  await page.locator('#sign-out').waitFor();
-}
-
-/**
- * A decision on the dossier, over the room's socket as any client would: the chair opens a vote,
- * the three specialists cast, the chair closes it (run in the page, which has WebSocket).
- */
-async function decide(page, { sessionId, dossierId, chairToken, voterTokens }) {
-  return page.evaluate(async ({ sessionId, dossierId, chairToken, voterTokens }) => {
-    const url = `${location.origin.replace(/^http/, 'ws')}/api/sessions/${sessionId}/live`;
-    const join = (token) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const waiting = [];
-      ws.onmessage = (e) => {
-        const msg = JSON.parse(e.data);
-        for (const w of [...waiting]) if (w.match(msg)) { waiting.splice(waiting.indexOf(w), 1); w.resolve(msg); }
-        if (msg.type === 'welcome') resolve(client);
-      };
-      ws.onerror = () => reject(new Error('socket error'));
-      const client = {
-        send: (m) => ws.send(JSON.stringify(m)),
-        next: (match) => new Promise((res, rej) => {
-          waiting.push({ match, resolve: res });
-          setTimeout(() => rej(new Error('no answer in 10 s')), 10000);
-        }),
-        close: () => ws.close(),
-      };
-      ws.onopen = () => client.send({ type: 'hello', token, since: null });
-    });
-    const chair = await join(chairToken);
-    const voters = await Promise.all(voterTokens.map(join));
-    const opened = chair.next((m) => m.type === 'vote_opened');
-    chair.send({ type: 'open_vote', dossier_id: dossierId, proposal: 'Escalate to natalizumab', options: ['Approve', 'Reject'], request_id: 'open-1' });
-    const { vote } = await opened;
-    await Promise.all(voters.map((v, i) => {
-      const ack = v.next((m) => m.type === 'ack' && m.request_id === `cast-${i}`);
-      v.send({ type: 'cast', vote_id: vote.id, option: 'Approve', comment: 'Two relapses in a year.', request_id: `cast-${i}` });
-      return ack;
-    }));
-    const closed = chair.next((m) => m.type === 'vote_closed');
-    chair.send({ type: 'close_vote', vote_id: vote.id, summary: 'Escalate to natalizumab; JCV serology first.', request_id: 'close-1' });
-    const { decision } = await closed;
-    for (const c of [chair, ...voters]) c.close();
-    return decision.status;
-  }, { sessionId, dossierId, chairToken, voterTokens });
-}
-
 before(async () => {
   server = await startServer();
   browser = await launch();
@@ -94,14 +42,19 @@ before(async () => {
   // A second dossier waits in the queue.
   await submittedDossier(world, 'Optic neuritis, MOG antibodies?');
   coordinator = await auditPage();
-  await signIn(coordinator, world.coordinator);
-  const status = await decide(coordinator, {
+  await signIn(coordinator, world.coordinator, { enter: true });
+  const decision = await decideInRoom(coordinator, {
     sessionId: session.id,
     dossierId: dossier.id,
     chairToken: await world.rest.login(world.coordinator.email),
     voterTokens: await Promise.all(world.specialists.map((s) => world.rest.login(s.email))),
+    proposal: 'Escalate to natalizumab',
+    options: ['Approve', 'Reject'],
+    option: 'Approve',
+    comment: 'Two relapses in a year.',
+    summary: 'Escalate to natalizumab; JCV serology first.',
   });
-  assert.equal(status, 'decided');
+  assert.equal(decision.status, 'decided');
 });
 
 after(async () => {

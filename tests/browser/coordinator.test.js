@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { startServer } from './lib/server.js';
 import { buildWorld, submittedDossier, sessionWith } from './lib/world.js';
-import { launch, personPage, screenshot, assertNoProblems } from './lib/browser.js';
+import { launch, personPage, screenshot, assertNoProblems, signIn } from './lib/browser.js';
 
 let server;
 let browser;
@@ -46,15 +46,6 @@ after(async () => {
   if (server) await server.remove();
 });
 
-/** Signs in through the sign-in form, by its controls' ids (its words may change language). */
-async function signIn(page, user) {
-  await page.goto(`${page.baseUrl}/#/login`);
-  await page.locator('#login-email').fill(user.email);
-  await page.locator('#login-password').fill(user.password);
-  await page.locator('#login-password').press('Enter');
-  await page.locator('#sign-out').waitFor();
-}
-
 /** How far the page and its main content reach past the viewport's width (0: no sideways scroll). */
 async function overflow(page) {
   return page.evaluate(() => {
@@ -89,7 +80,7 @@ async function overflow(page) {
 
 test('the coordinator’s queue: oldest first, urgency, organisation, next session; scheduling from it', async () => {
   const page = await personPage(browser, server, { width: 1000, height: 900 });
-  await signIn(page, world.coordinator);
+  await signIn(page, world.coordinator, { enter: true });
   await page.goto(`${server.url}/#/queue`);
   await page.getByRole('heading', { level: 1, name: 'File d’attente' }).waitFor();
   const rows = page.locator('#coordinator-queue tbody tr');
@@ -124,7 +115,7 @@ test('the coordinator’s queue: oldest first, urgency, organisation, next sessi
 
   // A member coordinates nothing: the page says so.
   const member = await personPage(browser, server);
-  await signIn(member, world.specialists[0]);
+  await signIn(member, world.specialists[0], { enter: true });
   await member.goto(`${server.url}/#/queue`);
   await member.locator('#queue-none').waitFor();
   await member.goto(`${server.url}/#/reports`);
@@ -134,7 +125,7 @@ test('the coordinator’s queue: oldest first, urgency, organisation, next sessi
 
 test('the activity report: figures, the monthly chart and its table, the PDF', async () => {
   const page = await personPage(browser, server, { width: 1000, height: 900 });
-  await signIn(page, world.coordinator);
+  await signIn(page, world.coordinator, { enter: true });
   await page.goto(`${server.url}/#/reports`);
   await page.getByRole('heading', { level: 1, name: 'Rapport d’activité' }).waitFor();
   await page.locator('#report-figures').waitFor();
@@ -190,7 +181,7 @@ test('the activity report: figures, the monthly chart and its table, the PDF', a
 
 test('board settings: an admin shows named ballots to referrers; a bad quorum is refused field by field', async () => {
   const page = await personPage(browser, server, { width: 1000, height: 900 });
-  await signIn(page, { email: (await world.rest.call('GET', '/api/me', world.adminToken)).email, password: 'browser-test-password' });
+  await signIn(page, { email: (await world.rest.call('GET', '/api/me', world.adminToken)).email, password: 'browser-test-password' }, { enter: true });
   await page.goto(`${server.url}/#/boards/${world.board.id}`);
   await page.getByRole('heading', { level: 2, name: 'Paramètres du groupe' }).waitFor();
   const ballots = page.getByLabel('Afficher les votes nominatifs au médecin demandeur');
@@ -254,7 +245,7 @@ test('board settings: an admin shows named ballots to referrers; a bad quorum is
 
   // A member reads the rule but has no settings.
   const member = await personPage(browser, server);
-  await signIn(member, world.specialists[1]);
+  await signIn(member, world.specialists[1], { enter: true });
   await member.goto(`${server.url}/#/boards/${world.board.id}`);
   await member.locator('#board-rule').waitFor();
   assert.equal(await member.locator('#board-settings').count(), 0);
@@ -272,7 +263,7 @@ const LAYOUT_PAGES = () => [
 
 test('queue, report, board, session, decisions and boards pages fit 900 and 390 px without sideways scrolling', { timeout: 120000 }, async () => {
   const page = await personPage(browser, server, { width: 900, height: 900 });
-  await signIn(page, world.coordinator);
+  await signIn(page, world.coordinator, { enter: true });
   for (const width of [900, 390]) {
     await page.setViewportSize({ width, height: 900 });
     for (const [name, hash, ready] of LAYOUT_PAGES()) {
@@ -290,7 +281,7 @@ test('queue, report, board, session, decisions and boards pages fit 900 and 390 
 // The whole page, the app shell's header included (web/app.js, web/style.css, not these pages).
 test('the same pages, header included, do not scroll sideways at 900 and 390 px', { timeout: 120000 }, async () => {
   const page = await personPage(browser, server, { width: 900, height: 900 });
-  await signIn(page, world.coordinator);
+  await signIn(page, world.coordinator, { enter: true });
   const problems = [];
   for (const width of [900, 390]) {
     await page.setViewportSize({ width, height: 900 });

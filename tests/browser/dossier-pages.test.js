@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { buildWorld, submittedDossier } from './lib/world.js';
-import { launch, personPage, screenshot, assertNoProblems } from './lib/browser.js';
+import { launch, personPage, screenshot, assertNoProblems, signInByApi, assertNoSidewaysScroll } from './lib/browser.js';
 import { dicomFile } from './lib/dicom.js';
 
 // A small upload limit, so that an oversize file is a few kilobytes.
@@ -30,25 +30,6 @@ after(async () => {
   if (server) await server.remove();
 });
 
-/** Signs in through the API and hands the page its session (the sign-in page is not under test). */
-async function signInAs(page, person, { landing = '#/dossiers' } = {}) {
-  const res = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: person.email, password: person.password }),
-  });
-  assert.equal(res.status, 200);
-  const login = await res.json();
-  await page.goto(`${server.url}/#/login`);
-  await page.evaluate(({ token, user, expires }) => {
-    sessionStorage.setItem('consilium.token', token);
-    sessionStorage.setItem('consilium.user', JSON.stringify(user));
-    sessionStorage.setItem('consilium.expires', expires);
-  }, { token: login.token, user: login.user, expires: login.expires_at });
-  await page.goto(`${server.url}/${landing}`);
-  await page.reload();
-  if (landing === '#/dossiers') await page.getByRole('heading', { name: 'Mes dossiers' }).waitFor();
-}
-
 async function referrerToken() {
   return world.rest.login(world.referrer.email);
 }
@@ -60,21 +41,6 @@ async function draftByApi(title, extra = {}) {
   });
 }
 
-async function dossierByApi(id) {
-  return world.rest.call('GET', `/api/dossiers/${id}`, await referrerToken());
-}
-
-async function attachByApi(dossierId, filename, bytes) {
-  const form = new FormData();
-  form.append('file', new Blob([bytes]), filename);
-  const res = await fetch(`${server.url}/api/dossiers/${dossierId}/attachments`, {
-    method: 'POST', headers: { Authorization: `Bearer ${await referrerToken()}` }, body: form,
-  });
-  const text = await res.text();
-  assert.equal(res.status, 201, text);
-  return JSON.parse(text);
-}
-
 /** Counts the attachment uploads the page sends. */
 function watchUploads(page) {
   const sent = [];
@@ -84,16 +50,9 @@ function watchUploads(page) {
   return sent;
 }
 
-async function noSidewaysScroll(page, what) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `${what}: the page scrolls sideways (${scrollWidth} > ${innerWidth})`);
-}
-
 test('a draft without a question: submit names what is missing, the draft is edited, then submitted', { timeout: 90000 }, async () => {
   const page = await personPage(browser, server);
-  await signInAs(page, world.referrer);
+  await signInByApi(page, server.url, world.referrer);
   await page.getByRole('link', { name: 'Nouveau dossier' }).click();
   await page.getByRole('heading', { name: 'Nouveau dossier' }).waitFor();
 
@@ -141,7 +100,7 @@ test('a draft without a question: submit names what is missing, the draft is edi
   assert.equal(await page.locator('#e-question-error').innerText(), 'La question clinique est nécessaire pour soumettre le dossier.');
   assert.equal(await page.locator('#e-consent').getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('#e-consent-error').innerText(), /consentement du patient/);
-  assert.equal((await dossierByApi(id)).status, 'draft');
+  assert.equal((await world.rest.dossier(id, await referrerToken())).status, 'draft');
   await screenshot(page, 'dossier-01-submit-refused');
 
   // A problem the server finds is shown at its field, in French (a tab in the title).
@@ -168,12 +127,12 @@ test('a draft without a question: submit names what is missing, the draft is edi
   await screenshot(page, 'dossier-02-submit-dialog');
   await dialog.getByRole('button', { name: 'Annuler' }).click();
   await dialog.waitFor({ state: 'detached' });
-  assert.equal((await dossierByApi(id)).status, 'draft');
+  assert.equal((await world.rest.dossier(id, await referrerToken())).status, 'draft');
 
   await page.getByRole('button', { name: 'Soumettre au groupe' }).click();
   await dialog.getByRole('button', { name: 'Soumettre', exact: true }).click();
   await page.locator('#dossier-status', { hasText: 'Soumis' }).waitFor();
-  const saved = await dossierByApi(id);
+  const saved = await world.rest.dossier(id, await referrerToken());
   assert.equal(saved.status, 'submitted');
   assert.equal(saved.question, 'Faut-il traiter comme une MOGAD ?');
   assert.equal(saved.consent, true);
@@ -196,7 +155,7 @@ test('a draft moves to another board in the page; a submitted dossier offers no 
   });
   const dossier = await draftByApi('Névrite optique : quel groupe ?');
   const page = await personPage(browser, server);
-  await signInAs(page, world.referrer);
+  await signInByApi(page, server.url, world.referrer);
   await page.goto(`${server.url}/#/dossiers/${dossier.id}`);
   await page.locator('.dossier-meta', { hasText: `Groupe : ${world.board.name}` }).waitFor();
 
@@ -216,7 +175,7 @@ test('a draft moves to another board in the page; a submitted dossier offers no 
   await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
   await page.locator('.dossier-meta', { hasText: `Groupe : ${other.name}` }).waitFor();
   assert.equal(await page.locator('#edit-dossier-form').count(), 0, 'the form closes once saved');
-  const moved = await dossierByApi(dossier.id);
+  const moved = await world.rest.dossier(dossier.id, await referrerToken());
   assert.equal(moved.board_id, other.id, 'the API has the new board');
   assert.equal(moved.status, 'draft');
   await screenshot(page, 'dossier-11-moved');
@@ -244,9 +203,9 @@ test('a draft moves to another board in the page; a submitted dossier offers no 
 
 test('deleting an attachment asks first: cancel keeps it, confirm removes it; withdrawing asks too', { timeout: 60000 }, async () => {
   const dossier = await draftByApi('Deux pièces jointes');
-  await attachByApi(dossier.id, 'compte-rendu-irm.txt', Buffer.from('IRM du 3 novembre : trois nouvelles lésions T2.'));
+  await world.rest.attach(dossier.id, 'compte-rendu-irm.txt', Buffer.from('IRM du 3 novembre : trois nouvelles lésions T2.'), await referrerToken());
   const page = await personPage(browser, server);
-  await signInAs(page, world.referrer);
+  await signInByApi(page, server.url, world.referrer);
   await page.goto(`${server.url}/#/dossiers/${dossier.id}`);
   const row = page.locator('table.attachments tr', { hasText: 'compte-rendu-irm.txt' });
   await row.waitFor();
@@ -261,22 +220,22 @@ test('deleting an attachment asks first: cancel keeps it, confirm removes it; wi
   await dialog.getByRole('button', { name: 'Annuler' }).click();
   await dialog.waitFor({ state: 'detached' });
   assert.equal(await row.count(), 1);
-  assert.equal((await dossierByApi(dossier.id)).attachments.length, 1);
+  assert.equal((await world.rest.dossier(dossier.id, await referrerToken())).attachments.length, 1);
 
   await page.getByRole('button', { name: 'Supprimer compte-rendu-irm.txt' }).click();
   await dialog.getByRole('button', { name: 'Supprimer', exact: true }).click();
   await page.getByText('Aucune pièce jointe.').waitFor();
-  assert.equal((await dossierByApi(dossier.id)).attachments.length, 0);
+  assert.equal((await world.rest.dossier(dossier.id, await referrerToken())).attachments.length, 0);
 
   // Withdrawing asks too; once withdrawn, the page offers nothing the server would refuse.
-  await attachByApi(dossier.id, 'note.txt', Buffer.from('Note de consultation.'));
+  await world.rest.attach(dossier.id, 'note.txt', Buffer.from('Note de consultation.'), await referrerToken());
   await page.reload();
   await page.locator('table.attachments tr', { hasText: 'note.txt' }).waitFor();
   await page.getByRole('button', { name: 'Retirer le dossier' }).click();
   const withdraw = page.getByRole('dialog', { name: 'Retirer le dossier ?' });
   await withdraw.getByRole('button', { name: 'Retirer le dossier' }).click();
   await page.locator('#dossier-status', { hasText: 'Retiré' }).waitFor();
-  assert.equal((await dossierByApi(dossier.id)).status, 'withdrawn');
+  assert.equal((await world.rest.dossier(dossier.id, await referrerToken())).status, 'withdrawn');
   for (const name of ['Supprimer note.txt', 'Soumettre au groupe', 'Retirer le dossier', 'Modifier le brouillon', 'Envoyer']) {
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, name);
   }
@@ -288,7 +247,7 @@ test('uploads: a .dcm that is not DICOM, the same file twice, a file over the li
   const dossier = await draftByApi('Pièces jointes à vérifier');
   const page = await personPage(browser, server);
   const sent = watchUploads(page);
-  await signInAs(page, world.referrer);
+  await signInByApi(page, server.url, world.referrer);
   await page.goto(`${server.url}/#/dossiers/${dossier.id}`);
   await page.getByRole('heading', { name: 'Ajouter une pièce jointe' }).waitFor();
   // The dossier carries the server's limit: the form says it from the start.
@@ -321,7 +280,7 @@ test('uploads: a .dcm that is not DICOM, the same file twice, a file over the li
   await page.locator('table.attachments tr', { hasText: 'x.dcm' }).waitFor();
   assert.equal(sent.length, 1);
   assert.equal(await kind.inputValue(), '', 'the kind goes back to its default after an upload');
-  let saved = await dossierByApi(dossier.id);
+  let saved = await world.rest.dossier(dossier.id, await referrerToken());
   assert.equal(saved.attachments.length, 1);
   assert.equal(saved.attachments[0].kind, 'note');
   assert.equal(await page.locator('table.attachments tr', { hasText: 'x.dcm' }).locator('td[data-label="Type"]').innerText(), 'Note');
@@ -349,7 +308,7 @@ test('uploads: a .dcm that is not DICOM, the same file twice, a file over the li
   await screenshot(page, 'dossier-06-duplicate');
   await warning.getByRole('button', { name: 'Retirer le nouveau fichier' }).click();
   await page.locator('table.attachments tr', { hasText: 'irm-flair-bis.dcm' }).waitFor({ state: 'detached' });
-  saved = await dossierByApi(dossier.id);
+  saved = await world.rest.dossier(dossier.id, await referrerToken());
   assert.deepEqual(saved.attachments.map((a) => a.filename).sort(), ['irm-flair.dcm', 'x.dcm']);
 
   // Over the server's limit, which the dossier carries: refused in the page, the first time,
@@ -364,7 +323,7 @@ test('uploads: a .dcm that is not DICOM, the same file twice, a file over the li
   await page.waitForTimeout(300);
   assert.equal(sent.length, 3, 'no upload request for a file over the limit');
   assert.match(await page.locator('#u-file-hint').innerText(), /Taille maximale : 65,5\sko/);
-  assert.equal((await dossierByApi(dossier.id)).attachments.length, 2, 'nothing oversize kept');
+  assert.equal((await world.rest.dossier(dossier.id, await referrerToken())).attachments.length, 2, 'nothing oversize kept');
   await screenshot(page, 'dossier-07-too-large');
   assertNoProblems(page);
 });
@@ -372,16 +331,16 @@ test('uploads: a .dcm that is not DICOM, the same file twice, a file over the li
 test('no sideways scrolling at 900 and 390 px; French by default, English on request', { timeout: 90000 }, async () => {
   const long = 'Sclérose en plaques récurrente-rémittente avec poussées malgré traitement de première ligne et lésions actives';
   const dossier = await draftByApi(long, { question: 'Escalade thérapeutique ?', history: 'Deux poussées en douze mois.', consent: true });
-  await attachByApi(dossier.id, `${'compte-rendu-irm-encephalique-avec-injection-de-gadolinium-'.repeat(3)}2026-11-03.txt`, Buffer.alloc(12345, 65));
-  await attachByApi(dossier.id, 'irm.dcm', dicomFile({ patientName: 'MARTIN^ANNE', modality: 'MR', study: 'IRM encéphale et moelle', series: 'T2 FLAIR sagittal 3D haute résolution' }));
+  await world.rest.attach(dossier.id, `${'compte-rendu-irm-encephalique-avec-injection-de-gadolinium-'.repeat(3)}2026-11-03.txt`, Buffer.alloc(12345, 65), await referrerToken());
+  await world.rest.attach(dossier.id, 'irm.dcm', dicomFile({ patientName: 'MARTIN^ANNE', modality: 'MR', study: 'IRM encéphale et moelle', series: 'T2 FLAIR sagittal 3D haute résolution' }), await referrerToken());
   for (const [width, height] of [[900, 900], [390, 844]]) {
     const page = await personPage(browser, server, { width, height });
-    await signInAs(page, world.referrer);
+    await signInByApi(page, server.url, world.referrer);
     await page.locator(`tr[data-dossier-id="${dossier.id}"]`).waitFor();
     // French: headings, column labels, statuses.
     assert.equal(await page.locator('#main h1').innerText(), 'Mes dossiers');
     assert.equal(await page.locator(`tr[data-dossier-id="${dossier.id}"] .dossier-status`).innerText(), 'Brouillon');
-    await noSidewaysScroll(page, `the dossier list at ${width} px`);
+    await assertNoSidewaysScroll(page, `the dossier list at ${width} px`);
     await screenshot(page, `dossier-08-list-${width}`);
 
     await page.goto(`${server.url}/#/dossiers/${dossier.id}`);
@@ -389,18 +348,18 @@ test('no sideways scrolling at 900 and 390 px; French by default, English on req
     await page.locator('table.attachments tr', { hasText: 'irm.dcm' }).waitFor();
     assert.match(await page.locator('.dossier-meta').innerText(), /Statut : Brouillon/);
     assert.match(await page.locator('table.attachments tr', { hasText: 'compte-rendu' }).locator('td[data-label="Taille"]').innerText(), /^12,3\sko$/);
-    await noSidewaysScroll(page, `the dossier page at ${width} px`);
+    await assertNoSidewaysScroll(page, `the dossier page at ${width} px`);
     await screenshot(page, `dossier-09-page-${width}`);
     await page.getByRole('button', { name: 'Modifier le brouillon' }).click();
     await page.locator('#edit-dossier-form').waitFor();
-    await noSidewaysScroll(page, `the edit form at ${width} px`);
+    await assertNoSidewaysScroll(page, `the edit form at ${width} px`);
     await page.getByRole('button', { name: 'Retirer le dossier' }).click();
     await page.getByRole('dialog', { name: 'Retirer le dossier ?' }).waitFor();
-    await noSidewaysScroll(page, `the withdraw dialog at ${width} px`);
+    await assertNoSidewaysScroll(page, `the withdraw dialog at ${width} px`);
     await screenshot(page, `dossier-10-withdraw-dialog-${width}`);
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    assert.equal((await dossierByApi(dossier.id)).status, 'draft', 'Escape withdraws nothing');
+    assert.equal((await world.rest.dossier(dossier.id, await referrerToken())).status, 'draft', 'Escape withdraws nothing');
     assertNoProblems(page);
     await page.context().close();
   }
@@ -410,7 +369,7 @@ test('no sideways scrolling at 900 and 390 px; French by default, English on req
   await world.rest.call('PATCH', '/api/me', token, { locale: 'en' });
   try {
     const page = await personPage(browser, server);
-    await signInAs(page, world.referrer, { landing: `#/dossiers/${dossier.id}` });
+    await signInByApi(page, server.url, world.referrer, { landing: `#/dossiers/${dossier.id}` });
     await page.getByRole('heading', { name: 'Attachments' }).waitFor();
     assert.match(await page.locator('.dossier-meta').innerText(), /Status: Draft/);
     assert.equal(await page.locator('table.attachments tr', { hasText: 'compte-rendu' }).locator('td[data-label="Size"]').innerText(), '12.3 kB');

@@ -17,8 +17,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startServer } from './lib/server.js';
 import { buildWorld, sessionWith } from './lib/world.js';
-import { launch, personPage, screenshot, assertNoProblems } from './lib/browser.js';
+import { launch, personPage, screenshot, assertNoProblems, signInByApi, assertNoSidewaysScroll } from './lib/browser.js';
 import { dicomFile } from './lib/dicom.js';
+import { decideInRoom } from './lib/room.js';
 
 const run = promisify(execFile);
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -54,42 +55,8 @@ after(async () => {
   if (server) await server.remove();
 });
 
-/** Signs in through the API and hands the page its session (the sign-in page is not under test). */
-async function signInAs(page, person, { landing = '#/dossiers' } = {}) {
-  const res = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: person.email, password: person.password }),
-  });
-  assert.equal(res.status, 200);
-  const login = await res.json();
-  await page.goto(`${server.url}/#/login`);
-  await page.evaluate(({ token, user, expires }) => {
-    sessionStorage.setItem('consilium.token', token);
-    sessionStorage.setItem('consilium.user', JSON.stringify(user));
-    sessionStorage.setItem('consilium.expires', expires);
-  }, { token: login.token, user: login.user, expires: login.expires_at });
-  await page.goto(`${server.url}/${landing}`);
-  await page.reload();
-  if (landing === '#/dossiers') await page.getByRole('heading', { name: 'Mes dossiers' }).waitFor();
-}
-
 async function referrerToken() {
   return world.rest.login(world.referrer.email);
-}
-
-async function dossierByApi(id) {
-  return world.rest.call('GET', `/api/dossiers/${id}`, await referrerToken());
-}
-
-async function attachByApi(dossierId, filename, bytes) {
-  const form = new FormData();
-  form.append('file', new Blob([bytes]), filename);
-  const res = await fetch(`${server.url}/api/dossiers/${dossierId}/attachments`, {
-    method: 'POST', headers: { Authorization: `Bearer ${await referrerToken()}` }, body: form,
-  });
-  const text = await res.text();
-  assert.equal(res.status, 201, text);
-  return JSON.parse(text);
 }
 
 /** A REST call expected to fail: its status and problem document. */
@@ -98,13 +65,6 @@ async function refused(method, urlPath, token, body) {
     method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });
   return { status: res.status, problem: await res.json() };
-}
-
-async function noSidewaysScroll(page, what) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `${what}: the page scrolls sideways (${scrollWidth} > ${innerWidth})`);
 }
 
 /** axe-core on the page as it stands: no serious or critical violation. */
@@ -127,56 +87,10 @@ function watchPatches(page) {
   return bodies;
 }
 
-/**
- * A decision on the dossier, over the room's socket as any client would: the chair opens a vote,
- * the three specialists cast, the chair closes it (run in the page, which has WebSocket).
- */
-async function decide(page, { sessionId, dossierId }) {
-  const chairToken = coordinatorToken;
-  const voterTokens = await Promise.all(world.specialists.map((s) => world.rest.login(s.email)));
-  return page.evaluate(async ({ sessionId, dossierId, chairToken, voterTokens }) => {
-    const url = `${location.origin.replace(/^http/, 'ws')}/api/sessions/${sessionId}/live`;
-    const join = (token) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const waiting = [];
-      const client = {
-        send: (m) => ws.send(JSON.stringify(m)),
-        next: (match) => new Promise((res, rej) => {
-          waiting.push({ match, resolve: res });
-          setTimeout(() => rej(new Error('no answer in 10 s')), 10000);
-        }),
-        close: () => ws.close(),
-      };
-      ws.onmessage = (e) => {
-        const msg = JSON.parse(e.data);
-        for (const w of [...waiting]) if (w.match(msg)) { waiting.splice(waiting.indexOf(w), 1); w.resolve(msg); }
-        if (msg.type === 'welcome') resolve(client);
-      };
-      ws.onerror = () => reject(new Error('socket error'));
-      ws.onopen = () => client.send({ type: 'hello', token, since: null });
-    });
-    const chair = await join(chairToken);
-    const voters = await Promise.all(voterTokens.map(join));
-    const opened = chair.next((m) => m.type === 'vote_opened');
-    chair.send({ type: 'open_vote', dossier_id: dossierId, proposal: 'Passer au natalizumab', options: ['Favorable', 'Défavorable'], request_id: 'open-1' });
-    const { vote } = await opened;
-    await Promise.all(voters.map((v, i) => {
-      const ack = v.next((m) => m.type === 'ack' && m.request_id === `cast-${i}`);
-      v.send({ type: 'cast', vote_id: vote.id, option: 'Favorable', comment: 'Deux poussées en un an.', request_id: `cast-${i}` });
-      return ack;
-    }));
-    const closed = chair.next((m) => m.type === 'vote_closed');
-    chair.send({ type: 'close_vote', vote_id: vote.id, summary: 'Natalizumab après sérologie JCV.', request_id: 'close-1' });
-    const { decision } = await closed;
-    for (const c of [chair, ...voters]) c.close();
-    return decision;
-  }, { sessionId, dossierId, chairToken, voterTokens });
-}
-
 test('the MS template in the new-dossier form; every missing item at once; completed, imaging attached, submitted', { timeout: 150000 }, async () => {
   const page = await personPage(browser, server);
   const patches = watchPatches(page);
-  await signInAs(page, world.referrer);
+  await signInByApi(page, server.url, world.referrer);
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
   await page.getByRole('link', { name: 'Nouveau dossier' }).click();
   await page.getByRole('heading', { name: 'Nouveau dossier' }).waitFor();
@@ -244,7 +158,7 @@ test('the MS template in the new-dossier form; every missing item at once; compl
   await page.getByRole('button', { name: 'Créer le brouillon' }).click();
   await page.getByRole('heading', { name: /SEP rémittente/ }).waitFor();
   const dossierId = new URL(page.url()).hash.split('/').pop();
-  let saved = await dossierByApi(dossierId);
+  let saved = await world.rest.dossier(dossierId, await referrerToken());
   assert.deepEqual(saved.fields, { edss: 3.5, current_dmt: 'natalizumab', relapses_12m: 2 });
   assert.equal(saved.template_version, current.version);
 
@@ -280,7 +194,7 @@ test('the MS template in the new-dossier form; every missing item at once; compl
   await gate.getByRole('link', { name: /imagerie/ }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'u-file');
   assert.equal(await page.locator('#u-kind').inputValue(), 'imaging');
-  assert.equal((await dossierByApi(dossierId)).status, 'draft');
+  assert.equal((await world.rest.dossier(dossierId, await referrerToken())).status, 'draft');
 
   // Completed in the page; only what changed is sent, and the cleared count as null.
   await page.locator(e('course')).selectOption('RR');
@@ -318,7 +232,7 @@ test('the MS template in the new-dossier form; every missing item at once; compl
   await screenshot(page, 'dossier-template-03-submitted');
 
   // The API has the values with their JSON types.
-  saved = await dossierByApi(dossierId);
+  saved = await world.rest.dossier(dossierId, await referrerToken());
   assert.equal(saved.status, 'submitted');
   assert.deepEqual(saved.fields, { edss: 3.5, course: 'RR', current_dmt: 'natalizumab', new_lesions: true });
   assert.equal(typeof saved.fields.edss, 'number');
@@ -337,14 +251,14 @@ test('the MS template in the new-dossier form; every missing item at once; compl
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('button', { name: 'Modifier le dossier' }).click();
   await page.locator('#edit-dossier-form').waitFor();
-  await noSidewaysScroll(page, 'edit form at 390 px');
+  await assertNoSidewaysScroll(page, 'edit form at 390 px');
   await screenshot(page, 'dossier-template-04-phone-edit');
   await page.getByRole('button', { name: 'Annuler les modifications' }).click();
-  await noSidewaysScroll(page, 'dossier page at 390 px');
+  await assertNoSidewaysScroll(page, 'dossier page at 390 px');
   await page.goto(`${server.url}/#/dossiers/new`);
   await page.getByLabel('Groupe').selectOption({ label: world.board.name });
   await page.locator(id('edss')).waitFor();
-  await noSidewaysScroll(page, 'new-dossier form at 390 px');
+  await assertNoSidewaysScroll(page, 'new-dossier form at 390 px');
   await screenshot(page, 'dossier-template-05-phone-new');
   // What is typed in the template's fields survives a reload, like the rest of the form.
   await page.locator(id('edss')).fill('4');
@@ -381,7 +295,7 @@ test('a dossier written against an older template: the server lists what is miss
   assert.notEqual(d.template_version, v2.version);
 
   const page = await personPage(browser, server);
-  await signInAs(page, world.referrer, { landing: `#/dossiers/${d.id}` });
+  await signInByApi(page, server.url, world.referrer, { landing: `#/dossiers/${d.id}` });
   const facts = page.locator('#dossier-fields');
   await facts.waitFor();
   assert.match(await facts.innerText(), new RegExp(`version antérieure du formulaire du groupe \\(version ${d.template_version}\\)`));
@@ -399,7 +313,7 @@ test('a dossier written against an older template: the server lists what is miss
   assert.match(text, /gone_key : Nécessaire pour soumettre/);
   assert.match(text, /Libellé actuel : Nécessaire pour soumettre/);
   assert.equal(await page.locator(`#e-${board.id}-keep_key`).getAttribute('aria-invalid'), 'true');
-  assert.equal((await dossierByApi(d.id)).status, 'draft');
+  assert.equal((await world.rest.dossier(d.id, await referrerToken())).status, 'draft');
   await screenshot(page, 'dossier-template-06-older-version');
   assertNoProblems(page);
   await page.context().close();
@@ -413,12 +327,22 @@ test('follow-up: due on « Mes dossiers », « Partiellement » needs a reason, 
     question: 'Escalade ?', consent: true,
     fields: { edss: 2.5, course: 'RR', new_lesions: true },
   });
-  await attachByApi(draft.id, 'irm.dcm', dicomFile({ patientName: 'DURAND^LEA', modality: 'MR', study: 'IRM', series: 'T2' }));
+  await world.rest.attach(draft.id, 'irm.dcm', dicomFile({ patientName: 'DURAND^LEA', modality: 'MR', study: 'IRM', series: 'T2' }), await referrerToken());
   await world.rest.call('POST', `/api/dossiers/${draft.id}/submit`, token);
   const session = await sessionWith(world, [draft.id]);
   const page = await personPage(browser, server);
   await page.goto(`${server.url}/#/login`);
-  const decision = await decide(page, { sessionId: session.id, dossierId: draft.id });
+  const decision = await decideInRoom(page, {
+    sessionId: session.id,
+    dossierId: draft.id,
+    chairToken: coordinatorToken,
+    voterTokens: await Promise.all(world.specialists.map((s) => world.rest.login(s.email))),
+    proposal: 'Passer au natalizumab',
+    options: ['Favorable', 'Défavorable'],
+    option: 'Favorable',
+    comment: 'Deux poussées en un an.',
+    summary: 'Natalizumab après sérologie JCV.',
+  });
   assert.equal(decision.status, 'decided');
   const [mine] = (await world.rest.call('GET', '/api/follow-ups', token)).items.filter((f) => f.decision_id === decision.id);
   assert.ok(mine, 'a follow-up is scheduled');
@@ -427,7 +351,7 @@ test('follow-up: due on « Mes dossiers », « Partiellement » needs a reason, 
   // sqlite3 (Debian package sqlite3) is installed by scripts/test: a missing tool fails the test.
   await run('sqlite3', ['-cmd', '.timeout 10000', path.join(server.dataDir, 'consilium.db'),
     `UPDATE follow_ups SET due_at = '2020-01-01 00:00:00' WHERE decision_id = '${decision.id}'`]);
-  await signInAs(page, world.referrer);
+  await signInByApi(page, server.url, world.referrer);
   const due = page.locator('#follow-ups-due');
   await due.waitFor();
   assert.match(await due.locator('h2').innerText(), /^Suivis à renseigner \(1\)$/);
@@ -476,7 +400,7 @@ test('follow-up: due on « Mes dossiers », « Partiellement » needs a reason, 
   await page.locator('#follow-up-applied', { hasText: 'Partiellement' }).waitFor();
   // The decision's record shows the answer too (outside its hash).
   assert.match(await page.locator('.decision-follow-up').first().innerText(), /Appliqué : Partiellement/);
-  await noSidewaysScroll(page, 'decided dossier at 390 px');
+  await assertNoSidewaysScroll(page, 'decided dossier at 390 px');
   await page.goto(`${server.url}/#/dossiers`);
   await page.getByRole('heading', { name: 'Mes dossiers' }).waitFor();
   assert.equal(await page.locator('#follow-ups-due').count(), 0, 'nothing left to answer');

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { buildWorld, submittedDossier, sessionWith } from './lib/world.js';
-import { launch, personPage, screenshot, assertNoProblems } from './lib/browser.js';
+import { launch, personPage, screenshot, assertNoProblems, signIn, assertNoSidewaysScroll } from './lib/browser.js';
 import { dicomSeriesZip } from './lib/dicom-series.js';
 
 let server;
@@ -35,22 +35,14 @@ async function upload(world, dossierId, name, type, bytes) {
   assert.equal(res.status, 201, await res.clone().text());
 }
 
-/** Signs in through the sign-in page by its fields' ids (its words follow the language). */
-async function signIn(page, user) {
-  await page.goto(`${page.baseUrl}/#/login`);
-  await page.locator('#login-email').fill(user.email);
-  await page.locator('#login-password').fill(user.password);
-  await page.locator('#login-submit').click();
-  await page.locator('#sign-out').waitFor();
-}
-
 async function connected(page) {
   await page.locator('#room-status[data-state="open"]', { hasText: 'Connecté' }).waitFor({ timeout: 15000 });
 }
 
 /** No sideways scroll, and every button of the room fully on screen and not clipped by a table. */
 async function fitsWidth(page, width) {
-  const found = await page.evaluate(() => {
+  await assertNoSidewaysScroll(page, `the room at ${width} px`);
+  const out = await page.evaluate(() => {
     const inner = window.innerWidth;
     const out = [];
     for (const b of document.querySelectorAll('.room button, .room-head a, .room-head .conn')) {
@@ -61,18 +53,9 @@ async function fitsWidth(page, width) {
     for (const w of document.querySelectorAll('.room .table-wrap')) {
       if (w.scrollWidth > w.clientWidth + 1) out.push(`a table scrolls sideways (${w.scrollWidth} > ${w.clientWidth})`);
     }
-    // The outermost elements that stick out, to name in a failure.
-    const wide = [];
-    for (const el of document.body.querySelectorAll('*')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > inner + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > inner + 0.5)) {
-        wide.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
-      }
-    }
-    return { scroll: document.documentElement.scrollWidth, inner, out, wide: wide.slice(0, 8) };
+    return out;
   });
-  assert.ok(found.scroll <= found.inner, `no horizontal scroll at ${width} px (${found.scroll} > ${found.inner}): ${found.wide.join(', ')}`);
-  assert.deepEqual(found.out, [], `everything in view at ${width} px`);
+  assert.deepEqual(out, [], `everything in view at ${width} px`);
 }
 
 test('the chair and the voters see who has voted and the quorum; no-quorum close; reconnection; layouts', { timeout: 300000 }, async () => {

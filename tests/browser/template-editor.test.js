@@ -13,7 +13,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { buildWorld, sessionWith } from './lib/world.js';
-import { launch, personPage, signIn, screenshot, assertNoProblems } from './lib/browser.js';
+import { launch, personPage, signIn, screenshot, assertNoProblems, assertNoSidewaysScroll } from './lib/browser.js';
+import { decideInRoom } from './lib/room.js';
 
 let server;
 let browser;
@@ -35,32 +36,9 @@ after(async () => {
   if (server) await server.remove();
 });
 
-/** How far the page reaches past the viewport's width, and the outermost elements that stick out. */
-async function sideways(page) {
-  return page.evaluate(() => {
-    const inner = document.documentElement.clientWidth;
-    const wide = [];
-    for (const el of document.body.querySelectorAll('*')) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      let clipped = false;
-      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-        if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; }
-      }
-      if (!clipped && r.right > inner + 0.5) wide.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
-    }
-    const all = [];
-    for (const el of document.body.querySelectorAll('*')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > inner + 0.5) all.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
-    }
-    return { scroll: document.documentElement.scrollWidth - inner, wide: wide.slice(0, 8), all: all.slice(0, 12) };
-  });
-}
-
+/** No sideways scroll, and no element past the right edge that no box clips. */
 async function assertFits(page, what) {
-  const o = await sideways(page);
-  assert.equal(o.scroll, 0, `${what}: the page scrolls ${o.scroll} px sideways (${o.all.join(', ')})`);
+  const o = await assertNoSidewaysScroll(page, what);
   assert.deepEqual(o.wide, [], `${what}: elements past the right edge`);
 }
 
@@ -78,52 +56,25 @@ async function dossierWith(title, fields) {
 }
 
 /**
- * Decisions on these dossiers over the room's socket as any client would (run in the page,
- * which has WebSocket): per dossier the chair opens a vote, the three specialists cast, the
- * chair closes it. Returns the decisions.
+ * Decisions on these dossiers over the room's socket as any client would: per dossier the chair
+ * opens a vote, the three specialists cast, the chair closes it. Returns the decisions.
  */
 async function decide(page, sessionId, dossierIds) {
   const voterTokens = await Promise.all(world.specialists.map((s) => world.rest.login(s.email)));
-  return page.evaluate(async ({ sessionId, dossierIds, chairToken, voterTokens }) => {
-    const url = `${location.origin.replace(/^http/, 'ws')}/api/sessions/${sessionId}/live`;
-    const join = (token) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const waiting = [];
-      ws.onmessage = (e) => {
-        const msg = JSON.parse(e.data);
-        for (const w of [...waiting]) if (w.match(msg)) { waiting.splice(waiting.indexOf(w), 1); w.resolve(msg); }
-        if (msg.type === 'welcome') resolve(client);
-      };
-      ws.onerror = () => reject(new Error('socket error'));
-      const client = {
-        send: (m) => ws.send(JSON.stringify(m)),
-        next: (match) => new Promise((res, rej) => {
-          waiting.push({ match, resolve: res });
-          setTimeout(() => rej(new Error('no answer in 10 s')), 10000);
-        }),
-        close: () => ws.close(),
-      };
-      ws.onopen = () => client.send({ type: 'hello', token, since: null });
-    });
-    const chair = await join(chairToken);
-    const voters = await Promise.all(voterTokens.map(join));
-    const decisions = [];
-    for (const [n, dossierId] of dossierIds.entries()) {
-      const opened = chair.next((m) => m.type === 'vote_opened' && m.vote.dossier_id === dossierId);
-      chair.send({ type: 'open_vote', dossier_id: dossierId, proposal: 'Ocrelizumab', options: ['Favorable', 'Défavorable'], request_id: `open-${n}` });
-      const { vote } = await opened;
-      await Promise.all(voters.map((v, i) => {
-        const ack = v.next((m) => m.type === 'ack' && m.request_id === `cast-${n}-${i}`);
-        v.send({ type: 'cast', vote_id: vote.id, option: 'Favorable', request_id: `cast-${n}-${i}` });
-        return ack;
-      }));
-      const closed = chair.next((m) => m.type === 'vote_closed' && m.vote_id === vote.id);
-      chair.send({ type: 'close_vote', vote_id: vote.id, summary: 'Ocrelizumab ; IRM à 6 mois.', request_id: `close-${n}` });
-      decisions.push((await closed).decision);
-    }
-    for (const c of [chair, ...voters]) c.close();
-    return decisions;
-  }, { sessionId, dossierIds, chairToken: coordToken, voterTokens });
+  const decisions = [];
+  for (const dossierId of dossierIds) {
+    decisions.push(await decideInRoom(page, {
+      sessionId,
+      dossierId,
+      chairToken: coordToken,
+      voterTokens,
+      proposal: 'Ocrelizumab',
+      options: ['Favorable', 'Défavorable'],
+      option: 'Favorable',
+      summary: 'Ocrelizumab ; IRM à 6 mois.',
+    }));
+  }
+  return decisions;
 }
 
 test('a coordinator builds the template; a faulty one is refused at its controls; the follow-up delay is saved', { timeout: 120000 }, async () => {

@@ -40,13 +40,67 @@ export function assertNoProblems(page) {
   assert.deepEqual(real, [], `browser problems on ${page.url()}`);
 }
 
-/** Signs in through the sign-in page, by its fields' ids (the page speaks French or English). */
-export async function signIn(page, user) {
+/**
+ * Signs in through the sign-in page, by its fields' ids (the page speaks French or English);
+ * `{ enter: true }` submits with Enter in the password field instead of the button.
+ */
+export async function signIn(page, user, { enter = false } = {}) {
   await page.goto(`${page.baseUrl}/#/login`);
   await page.locator('#login-email').fill(user.email);
   await page.locator('#login-password').fill(user.password);
-  await page.locator('#login-submit').click();
+  if (enter) await page.locator('#login-password').press('Enter');
+  else await page.locator('#login-submit').click();
   await page.locator('#sign-out').waitFor();
+}
+
+/**
+ * Signs in through the API and hands the page its session (when the sign-in page is not under
+ * test), then opens `landing` and waits for its `heading` (by default « Mes dossiers » on the list).
+ */
+export async function signInByApi(page, baseUrl, person, { landing = '#/dossiers', heading = landing === '#/dossiers' ? 'Mes dossiers' : null } = {}) {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: person.email, password: person.password }),
+  });
+  assert.equal(res.status, 200);
+  const login = await res.json();
+  await page.goto(`${baseUrl}/#/login`);
+  await page.evaluate(({ token, user, expires }) => {
+    sessionStorage.setItem('consilium.token', token);
+    sessionStorage.setItem('consilium.user', JSON.stringify(user));
+    sessionStorage.setItem('consilium.expires', expires);
+  }, { token: login.token, user: login.user, expires: login.expires_at });
+  await page.goto(`${baseUrl}/${landing}`);
+  await page.reload();
+  if (heading) await page.getByRole('heading', { name: heading }).waitFor();
+}
+
+/**
+ * How far the page reaches past the viewport's width (`scroll`, > 0: it scrolls sideways) and
+ * the visible elements past the right edge that no box clips (`wide`, the first eight).
+ */
+export async function sidewaysOverflow(page) {
+  return page.evaluate(() => {
+    const inner = document.documentElement.clientWidth;
+    const wide = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      let clipped = false;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; }
+      }
+      if (!clipped && r.right > inner + 0.5) wide.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
+    }
+    return { scroll: document.documentElement.scrollWidth - inner, wide: wide.slice(0, 8) };
+  });
+}
+
+/** Fails when the page scrolls sideways, naming what sticks out; returns the overflow. */
+export async function assertNoSidewaysScroll(page, what) {
+  const o = await sidewaysOverflow(page);
+  assert.ok(o.scroll <= 0, `${what}: the page scrolls ${o.scroll} px sideways (${o.wide.join(', ')})`);
+  return o;
 }
 
 export async function screenshot(page, name) {

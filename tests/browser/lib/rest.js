@@ -15,6 +15,23 @@ export class Rest {
     return json;
   }
 
+  /** The dossier as `token`'s holder reads it. */
+  async dossier(id, token) {
+    return this.call('GET', `/api/dossiers/${id}`, token);
+  }
+
+  /** Attaches a file to the dossier (multipart upload); 201 and the attachment, or it throws. */
+  async attach(dossierId, filename, bytes, token, type) {
+    const form = new FormData();
+    form.append('file', new Blob([bytes], type ? { type } : {}), filename);
+    const res = await fetch(`${this.url}/api/dossiers/${dossierId}/attachments`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form,
+    });
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`POST /api/dossiers/${dossierId}/attachments → ${res.status}: ${text}`);
+    return JSON.parse(text);
+  }
+
   async login(email, password = PASSWORD) {
     return (await this.call('POST', '/api/auth/login', null, { email, password })).token;
   }
