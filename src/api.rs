@@ -52,6 +52,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// The language of their pages, records and mails: `fr` (default) or `en`.
     pub locale: Locale,
+    /// The person's identifier at the identity provider (e.g. an RPPS number), or null.
+    pub external_id: Option<String>,
 }
 
 impl From<&UserRow> for User {
@@ -65,6 +67,7 @@ impl From<&UserRow> for User {
             organization: u.organization.clone(),
             created_at: utc(u.created_at),
             locale: u.locale.parse().unwrap_or(Locale::Fr),
+            external_id: u.external_id.clone(),
         }
     }
 }

@@ -134,6 +134,16 @@ fn field_error(path: &str, message: &str) -> ValidationError {
 }
 
 /// An id from the path. Anything that is not a UUID cannot name a thing: 404.
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<Option<T>>`: absent is
+/// `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 pub fn path_id(raw: &str, what: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.to_string())

@@ -89,6 +89,16 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let oidc = match &config.oidc {
+            Some(settings) => Some(Arc::new(
+                crate::auth::oidc::Provider::discover(
+                    settings.clone(),
+                    format!("{public_url}/api/auth/oidc/callback"),
+                )
+                .await?,
+            )),
+            None => None,
+        };
         db.set_delivery(crate::domain::notification::Delivery {
             smtp: config.mail.smtp_url.is_some(),
             zone: config.timezone,
@@ -112,6 +122,7 @@ impl Application {
             keys,
             hub,
             metrics_addr,
+            oidc,
         });
         let app_state = state.clone();
         let cors_origins = state.config.cors_origins.clone();

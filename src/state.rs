@@ -27,4 +27,6 @@ pub struct AppState {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Turns to de-identify an upload (`CONSILIUM_DEIDENTIFY_CONCURRENCY`).
     pub deidentify_turns: Arc<tokio::sync::Semaphore>,
+    /// The OpenID provider, when sign-in through one is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Provider>>,
 }

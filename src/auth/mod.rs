@@ -2,6 +2,7 @@
 //! extractor that turns a bearer token into the signed-in user.
 
 pub mod extractor;
+pub mod oidc;
 pub mod password;
 pub mod throttle;
 pub mod token;

@@ -17,6 +17,10 @@ use subtle::ConstantTimeEq;
 
 use crate::error::{AppError, AppResult};
 
+/// The stored "hash" of an account created by a first sign-in through the OpenID provider: it
+/// has no password, and none verifies against this.
+pub const NO_PASSWORD: &str = "!no-password";
+
 /// The most memory a stored hash may ask for (its `m` parameter), in KiB blocks.
 const MAX_BLOCKS: usize = 256 * 1024;
 
@@ -85,6 +89,12 @@ pub fn hash(password: &str) -> AppResult<String> {
 
 /// Whether `password` matches `stored`, compared in constant time.
 pub fn verify(stored: &str, password: &str) -> bool {
+    if stored == NO_PASSWORD {
+        // An account that signs in only through the OpenID provider: no password matches, in
+        // the time a real one takes.
+        verify_dummy(password);
+        return false;
+    }
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };

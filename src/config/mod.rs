@@ -87,6 +87,10 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     pub metrics_token: Option<String>,
     pub ingest: IngestConfig,
+    /// Sign-in through an OpenID provider (API.md section 14); `None`: off.
+    pub oidc: Option<crate::auth::oidc::OidcSettings>,
+    /// Whether non-administrators may sign in with a password (`CONSILIUM_PASSWORD_LOGIN`).
+    pub password_login: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -117,6 +121,8 @@ impl std::fmt::Debug for Config {
             .field("metrics_bind", &self.metrics_bind)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("ingest", &self.ingest)
+            .field("oidc", &self.oidc)
+            .field("password_login", &self.password_login)
             .finish()
     }
 }

@@ -129,6 +129,8 @@ impl Config {
                 concurrency: settings.deidentify_concurrency,
                 queue_wait: std::time::Duration::from_secs(settings.deidentify_queue_secs),
             },
+            oidc: parse_oidc(settings)?,
+            password_login: settings.password_login,
         })
     }
 }
@@ -166,6 +168,63 @@ fn parse_mail(settings: &Settings) -> anyhow::Result<MailConfig> {
         poll: std::time::Duration::from_millis(settings.mail_poll_ms.clamp(50, 600_000)),
         first_retry: std::time::Duration::from_millis(settings.mail_retry_ms.clamp(100, 3_600_000)),
     })
+}
+
+/// `CONSILIUM_OIDC_*`: nothing without an issuer; with one, a client id and secret, and
+/// valid scopes, claim and provisioning mode.
+fn parse_oidc(settings: &Settings) -> anyhow::Result<Option<crate::auth::oidc::OidcSettings>> {
+    let present = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
+    let Some(issuer) = present(&settings.oidc_issuer) else {
+        return Ok(None);
+    };
+    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+        bail!("CONSILIUM_OIDC_ISSUER: {issuer:?} is not an http(s) URL");
+    }
+    let (Some(client_id), Some(client_secret)) = (
+        present(&settings.oidc_client_id),
+        present(&settings.oidc_client_secret),
+    ) else {
+        bail!(
+            "CONSILIUM_OIDC_ISSUER is set: CONSILIUM_OIDC_CLIENT_ID and \
+             CONSILIUM_OIDC_CLIENT_SECRET must be set too"
+        );
+    };
+    let mut scopes: Vec<String> = vec!["openid".to_string()];
+    for scope in settings.oidc_scopes.split_whitespace() {
+        if !scope.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\') {
+            bail!("CONSILIUM_OIDC_SCOPES: {scope:?} is not a scope name");
+        }
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_string());
+        }
+    }
+    let claim = settings.oidc_claim.trim();
+    if claim.is_empty() || claim.len() > 100 || !claim.chars().all(|c| c.is_ascii_graphic()) {
+        bail!("CONSILIUM_OIDC_CLAIM: {claim:?} is not a claim name such as sub or SubjectNameID");
+    }
+    let provision = settings
+        .oidc_provision
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("CONSILIUM_OIDC_PROVISION: {e}"))?;
+    let label = settings.oidc_label.trim();
+    if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
+        bail!("CONSILIUM_OIDC_LABEL must be 1 to 80 characters on one line");
+    }
+    Ok(Some(crate::auth::oidc::OidcSettings {
+        issuer,
+        client_id,
+        client_secret,
+        scopes,
+        claim: claim.to_string(),
+        provision,
+        label: label.to_string(),
+    }))
 }
 
 /// `CONSILIUM_PUBLIC_URL`: an absolute http(s) URL without query or fragment; the trailing

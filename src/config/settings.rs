@@ -131,6 +131,32 @@ pub struct Settings {
         default_value_t = 365
     )]
     pub dicom_date_shift_max_days: u16,
+    /// The OpenID provider's issuer URL (its `/.well-known/openid-configuration` is read at
+    /// start). Empty: no sign-in through a provider.
+    #[arg(long, env = "CONSILIUM_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The client registered at the provider.
+    #[arg(long, env = "CONSILIUM_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client's secret (sent to the token endpoint with HTTP basic authentication).
+    #[arg(long, env = "CONSILIUM_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The scopes asked for, space-separated (`openid` is always asked).
+    #[arg(long, env = "CONSILIUM_OIDC_SCOPES", default_value = "openid email profile")]
+    pub oidc_scopes: String,
+    /// The claim that names the person (Pro Santé Connect: `SubjectNameID`).
+    #[arg(long, env = "CONSILIUM_OIDC_CLAIM", default_value = "sub")]
+    pub oidc_claim: String,
+    /// `link`: only accounts whose external_id equals the claim sign in; `create`: the first
+    /// sign-in creates a clinician account from the `email` and `name` claims.
+    #[arg(long, env = "CONSILIUM_OIDC_PROVISION", default_value = "link")]
+    pub oidc_provision: String,
+    /// The text of the provider's button on the sign-in page.
+    #[arg(long, env = "CONSILIUM_OIDC_LABEL", default_value = "Single sign-on")]
+    pub oidc_label: String,
+    /// `false` refuses password sign-in (403) to everyone but administrators.
+    #[arg(long, env = "CONSILIUM_PASSWORD_LOGIN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub password_login: bool,
 }
 
 impl Default for Settings {
@@ -166,6 +192,14 @@ impl Default for Settings {
             max_archive_entries: 50_000,
             dicom_dates: "keep".to_string(),
             dicom_date_shift_max_days: 365,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_scopes: "openid email profile".to_string(),
+            oidc_claim: "sub".to_string(),
+            oidc_provision: "link".to_string(),
+            oidc_label: "Single sign-on".to_string(),
+            password_login: true,
         }
     }
 }

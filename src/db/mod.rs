@@ -18,6 +18,7 @@ pub mod room;
 pub mod schedules;
 pub mod schema;
 pub mod sessions;
+pub mod sign_in;
 pub mod templates;
 pub mod users;
 pub mod verify;

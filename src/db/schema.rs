@@ -15,6 +15,27 @@ diesel::table! {
         mail_preference -> Text,
         calendar_key -> Nullable<Text>,
         locale -> Text,
+        external_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oidc_logins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        return_to -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        return_to -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -319,7 +340,11 @@ diesel::joinable!(board_templates -> boards (board_id));
 diesel::joinable!(follow_ups -> dossiers (dossier_id));
 diesel::joinable!(follow_ups -> decisions (decision_id));
 
+diesel::joinable!(oidc_codes -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    oidc_logins,
+    oidc_codes,
     board_templates,
     follow_ups,
     board_schedules,

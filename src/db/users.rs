@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{auth_tokens, users};
 use super::{DbConn, new_id, now};
-use crate::domain::user::{Locale, NewUser, Role};
+use crate::domain::user::{Email, Locale, NewUser, Role};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -23,6 +23,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// `fr` or `en`.
     pub locale: String,
+    /// The person's identifier at the OpenID provider (API.md section 14).
+    pub external_id: Option<String>,
 }
 
 impl UserRow {
@@ -38,19 +40,48 @@ impl UserRow {
 /// Inserts a user whose password is already hashed. A taken e-mail (in any letter case) is a
 /// conflict.
 pub fn insert(conn: &mut DbConn, user: &NewUser, password_hash: &str) -> AppResult<UserRow> {
+    insert_account(
+        conn,
+        &NewAccount {
+            email: &user.email,
+            name: &user.name,
+            password_hash,
+            role: user.role,
+            specialty: user.specialty.as_deref(),
+            organization: user.organization.as_deref(),
+            external_id: None,
+        },
+    )
+}
+
+/// An account to store, its password already hashed (or unusable, for one that only signs in
+/// through the OpenID provider).
+pub struct NewAccount<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub specialty: Option<&'a str>,
+    pub organization: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+}
+
+/// Inserts an account. A taken e-mail (in any letter case) or external id is a conflict.
+pub fn insert_account(conn: &mut DbConn, user: &NewAccount<'_>) -> AppResult<UserRow> {
     let id = new_id();
     let result = diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),
             users::email.eq(user.email.as_str()),
             users::email_key.eq(user.email.key()),
-            users::name.eq(&user.name),
-            users::password_hash.eq(password_hash),
+            users::name.eq(user.name),
+            users::password_hash.eq(user.password_hash),
             users::role.eq(user.role.as_str()),
-            users::specialty.eq(&user.specialty),
-            users::organization.eq(&user.organization),
+            users::specialty.eq(user.specialty),
+            users::organization.eq(user.organization),
             users::disabled.eq(false),
             users::created_at.eq(now()),
+            users::external_id.eq(user.external_id),
         ))
         .execute(conn);
     match result {
@@ -73,6 +104,15 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
 pub fn by_email_key(conn: &mut DbConn, key: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::email_key.eq(key))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The account whose identifier at the OpenID provider is `external_id`.
+pub fn by_external_id(conn: &mut DbConn, external_id: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::external_id.eq(external_id))
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)
@@ -220,6 +260,8 @@ pub struct UserPatch {
     pub specialty: Option<Option<String>>,
     pub organization: Option<Option<String>>,
     pub disabled: Option<bool>,
+    /// `Some(None)` clears it.
+    pub external_id: Option<Option<String>>,
 }
 
 pub fn update(conn: &mut DbConn, id: &str, patch: &UserPatch) -> AppResult<UserRow> {
@@ -237,8 +279,19 @@ pub fn update(conn: &mut DbConn, id: &str, patch: &UserPatch) -> AppResult<UserR
                 .clone()
                 .unwrap_or(current.organization.clone())),
             users::disabled.eq(patch.disabled.unwrap_or(current.disabled)),
+            users::external_id.eq(patch
+                .external_id
+                .clone()
+                .unwrap_or(current.external_id.clone())),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                AppError::conflict("another account already has this external_id")
+            } else {
+                e.into()
+            }
+        })?;
     by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))
 }
 

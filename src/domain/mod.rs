@@ -20,6 +20,7 @@ pub mod room;
 pub mod room_access;
 pub mod room_visibility;
 pub mod schedule;
+pub mod sign_in;
 pub mod sniff;
 pub mod template;
 pub mod text;

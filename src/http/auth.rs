@@ -28,17 +28,23 @@ pub struct LoginResponse {
     pub token_type: &'static str,
     pub expires_at: DateTime<Utc>,
     pub user: User,
+    /// After a sign-in through the identity provider: the page to go to (a path of this
+    /// service).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
 }
 
 const WRONG_CREDENTIALS: &str = "wrong e-mail or password";
 
 /// Exchanges an e-mail and password for a bearer token. A wrong e-mail and a wrong password
-/// get the same answer, in the same time.
+/// get the same answer, in the same time. With `CONSILIUM_PASSWORD_LOGIN=false`, only
+/// administrators may (403 for anyone else whose password is right).
 #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
         (status = 400, body = crate::error::Problem),
         (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
         (status = 429, body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[post("/auth/login")]
 pub async fn login(
@@ -96,7 +102,29 @@ pub async fn login(
         }
     };
 
+    let (candidate, switch) = (user.clone(), state.config.password_login);
+    let allowed = usecase::run(&state.db, move |conn| {
+        accounts::password_sign_in(conn, &candidate, &key, switch)
+    })
+    .await?
+    .value;
+    if !allowed {
+        return Err(AppError::Forbidden(
+            "password sign-in is switched off: sign in through the identity provider".into(),
+        ));
+    }
     state.throttle.succeeded(attempt);
+    Ok(HttpResponse::Ok().json(signed_in(&state, user, "password", None).await?))
+}
+
+/// Issues a token to `user`, who has just proven who they are (`method`: `password` or
+/// `oidc`), and records it.
+pub(super) async fn signed_in(
+    state: &AppState,
+    user: users::UserRow,
+    method: &'static str,
+    return_to: Option<String>,
+) -> AppResult<LoginResponse> {
     let token_id = new_id();
     let (token, claims) = state
         .keys
@@ -112,15 +140,17 @@ pub async fn login(
             &token_id,
             issued.naive_utc(),
             expires.naive_utc(),
+            method,
         )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(LoginResponse {
+    Ok(LoginResponse {
         token,
         token_type: "Bearer",
         expires_at: expires,
         user: User::from(&user),
-    }))
+        return_to,
+    })
 }
 
 /// The client's address: the peer's, or the one a trusted proxy reports.
@@ -168,6 +198,7 @@ pub async fn refresh(state: web::Data<AppState>, me: CurrentUser) -> AppResult<H
         token_type: "Bearer",
         expires_at: expires,
         user: User::from(&user),
+        return_to: None,
     }))
 }
 

@@ -15,6 +15,7 @@ pub mod input;
 pub mod meetings;
 pub mod metrics;
 pub mod notifications;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod reports;
@@ -42,6 +43,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api")
                 .service(openapi::openapi_json)
                 .service(auth::login)
+                .service(oidc::providers)
+                .service(oidc::start)
+                .service(oidc::callback)
+                .service(oidc::exchange)
                 .service(auth::logout)
                 .service(auth::refresh)
                 .service(auth::update_me)

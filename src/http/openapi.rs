@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     attachments, auth, boards, calendar, decisions, dossiers, exports, follow_ups, health, imaging,
-    meetings, metrics, notifications, reports, schedules, sessions, templates, users,
+    meetings, metrics, notifications, oidc, reports, schedules, sessions, templates, users,
 };
 
 #[derive(OpenApi)]
@@ -20,6 +20,10 @@ use super::{
         health::readyz,
         metrics::metrics,
         auth::login,
+        oidc::providers,
+        oidc::start,
+        oidc::callback,
+        oidc::exchange,
         auth::logout,
         auth::refresh,
         auth::update_me,

@@ -8,7 +8,7 @@ use super::input::{ApiJson, path_id};
 use crate::api::{Items, User};
 use crate::auth::{CurrentUser, create_account};
 use crate::db::users::UserPatch;
-use crate::domain::text;
+use crate::domain::{sign_in, text};
 use crate::domain::user::{
     NAME_MAX_CHARS, NewUser, ORGANIZATION_MAX_CHARS, Role, SPECIALTY_MAX_CHARS,
 };
@@ -85,6 +85,12 @@ pub struct UpdateUserRequest {
     pub organization: Option<String>,
     /// A disabled account cannot sign in; its tokens and live connections end at once.
     pub disabled: Option<bool>,
+    /// The person's identifier at the identity provider (the claim of
+    /// `CONSILIUM_OIDC_CLAIM`); unique (409 when another account has it); null or an empty
+    /// string clears it.
+    #[serde(default, deserialize_with = "crate::input::present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub external_id: Option<Option<String>>,
 }
 
 /// Changes an account (administrators). Disabling it revokes its tokens and closes its live
@@ -128,12 +134,17 @@ pub async fn update_user(
             ORGANIZATION_MAX_CHARS,
         )?,
         disabled: body.disabled,
+        external_id: body
+            .external_id
+            .map(|id| sign_in::external_id("external_id", id.as_deref()))
+            .transpose()?,
     };
     if patch.name.is_none()
         && patch.role.is_none()
         && patch.specialty.is_none()
         && patch.organization.is_none()
         && patch.disabled.is_none()
+        && patch.external_id.is_none()
     {
         return Err(AppError::invalid("body", "no field to change"));
     }

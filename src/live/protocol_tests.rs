@@ -285,6 +285,7 @@ fn a_relayed_view_says_who_sent_it_and_what_was_sent() {
         organization: None,
         created_at: chrono::Utc::now(),
         locale: crate::domain::user::Locale::Fr,
+        external_id: None,
     };
     let Command::View(v) = parse(&view_frame(json!({"preset": "lung", "zoom": 2.0,
         "center": [1.5, 2]})))

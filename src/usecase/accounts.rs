@@ -9,7 +9,7 @@ use super::{Done, Event};
 use crate::db::DbConn;
 use crate::db::audit::{self, Audit};
 use crate::db::users::{self, UserPatch, UserRow};
-use crate::domain::access;
+use crate::domain::{access, sign_in};
 use crate::domain::user::{Locale, NewUser, Role};
 use crate::error::{AppError, AppResult};
 
@@ -99,6 +99,7 @@ pub fn signed_in(
     token_id: &str,
     issued_at: NaiveDateTime,
     expires_at: NaiveDateTime,
+    method: &str,
 ) -> AppResult<Done<()>> {
     users::insert_token(
         conn,
@@ -111,7 +112,11 @@ pub fn signed_in(
             signed_in_at: issued_at,
         },
     )?;
-    audit::record(conn, Audit::new(user_id, "auth.login", "user", user_id))?;
+    audit::record(
+        conn,
+        Audit::new(user_id, "auth.login", "user", user_id)
+            .with_detail(json!({ "method": method })),
+    )?;
     Ok(Done::quiet(()))
 }
 
@@ -162,6 +167,31 @@ pub fn sign_in_refused(
         },
     )?;
     Ok(Done::quiet(()))
+}
+
+/// Whether `user`, whose password was right, may sign in with it: not once password sign-in
+/// is switched off (`password_login` false), unless they administer the service. A refusal is
+/// audited.
+pub fn password_sign_in(
+    conn: &mut DbConn,
+    user: &UserRow,
+    email_key: &str,
+    password_login: bool,
+) -> AppResult<Done<bool>> {
+    let allowed = sign_in::password_sign_in_allowed(password_login, user.is_admin());
+    if !allowed {
+        audit::record(
+            conn,
+            Audit {
+                actor_id: None,
+                action: "auth.login_failed",
+                object_type: "user",
+                object_id: Some(&user.id),
+                detail: json!({ "email": email_key, "reason": "password_login_off" }),
+            },
+        )?;
+    }
+    Ok(Done::quiet(allowed))
 }
 
 /// Signs out: the token is revoked, and the live connections opened with it close.

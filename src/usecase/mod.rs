@@ -28,6 +28,7 @@ pub mod review;
 pub mod room;
 pub mod schedules;
 pub mod sessions;
+pub mod sign_in;
 pub mod templates;
 pub mod votes;
 
