@@ -21,6 +21,9 @@ const ENDED_KEY = 'consilium.ended';
 const AFTER_LOGIN_KEY = 'consilium.after-login';
 const NOTICE_KEY = 'consilium.notice';
 
+// The sign-in pages themselves are never a page to come back to.
+const SIGN_IN_HASH = /^#\/(login|sign-in|signed-in)(\?|$)/;
+
 const SESSION_KEYS = [TOKEN_KEY, USER_KEY, EXPIRES_KEY, SKEW_KEY, LIFETIME_KEY, FINAL_KEY];
 
 // localStorage can be missing or refuse writes (private modes, quotas): the session then lives
@@ -152,23 +155,36 @@ export const session = {
   get endedBecause() { return read(ENDED_KEY); },
 };
 
+/** Whether `hash` is one of the sign-in pages (`#/login`, `#/sign-in?error=…`, `#/signed-in?code=…`). */
+export function isSignInHash(hash) { return SIGN_IN_HASH.test(hash || ''); }
+
 /**
  * Remembers, in this tab, the page to come back to after signing in again, and whose page it
  * was: someone else signing in on the same computer starts from their own dossiers.
  */
 export function rememberReturn(hash, userId) {
-  if (!hash || hash.startsWith('#/login')) return;
+  if (!hash || SIGN_IN_HASH.test(hash)) return;
   tabWrite(AFTER_LOGIN_KEY, JSON.stringify({ hash, user: userId || null }));
+}
+
+/**
+ * The page to come back to, without forgetting it: `{hash, user}` or null. A sign-in through
+ * the identity provider carries it there and back as `return_to` (login.js).
+ */
+export function peekReturn() {
+  const raw = tabRead(AFTER_LOGIN_KEY);
+  if (!raw) return null;
+  let saved;
+  try { saved = JSON.parse(raw); } catch { saved = { hash: raw, user: null }; }
+  if (!saved || typeof saved.hash !== 'string' || !saved.hash.startsWith('#/') || SIGN_IN_HASH.test(saved.hash)) return null;
+  return { hash: saved.hash, user: saved.user || null };
 }
 
 /** The page to go back to after `userId` signed in, once (or null). */
 export function takeReturn(userId) {
-  const raw = tabRead(AFTER_LOGIN_KEY);
+  const saved = peekReturn();
   tabWrite(AFTER_LOGIN_KEY, null);
-  if (!raw) return null;
-  let saved;
-  try { saved = JSON.parse(raw); } catch { saved = { hash: raw, user: null }; }
-  if (!saved || typeof saved.hash !== 'string' || !saved.hash.startsWith('#/') || saved.hash.startsWith('#/login')) return null;
+  if (!saved) return null;
   if (saved.user && userId && saved.user !== userId) return null;
   return saved.hash;
 }

@@ -5,11 +5,13 @@
 // (drafts.js). Every tab of the browser shares the session: signing in or out in one is
 // followed by the others (the `storage` event).
 import {
-  session, get, setUnauthenticatedHandler, rememberReturn, setNotice, takeReturn, revoke,
+  session, get, setUnauthenticatedHandler, rememberReturn, setNotice, takeReturn, revoke, isSignInHash,
 } from './api.js';
 import { h, replace } from './dom.js';
-import { forgetBoards, coordinatesAnyBoard, applyLocale } from './context.js';
-import { loginPage, logout } from './pages/login.js';
+import {
+  forgetBoards, coordinatesAnyBoard, applyLocale, isAdmin,
+} from './context.js';
+import { loginPage, signedInPage, logout } from './pages/login.js';
 import { dossierListPage, newDossierPage, dossierPage } from './pages/dossiers.js';
 import { boardsPage, boardPage } from './pages/boards.js';
 import { sessionPage } from './pages/session.js';
@@ -23,10 +25,15 @@ import { roomPage } from './pages/room.js';
 import { decisionsPage } from './pages/decisions.js';
 import { queuePage } from './pages/queue.js';
 import { reportsPage } from './pages/reports.js';
+import { usersPage } from './pages/users.js';
 
-// [path pattern, page, title key (until the page's own h1 names it), needs a signed-in user]
+// [path pattern, page, title key (until the page's own h1 names it), needs a signed-in user:
+// true, false (a signed-in user goes on to their pages), or null (either)]. The sign-in page
+// answers to `#/login` and to `#/sign-in?error=<code>` (a sign-in through the identity provider
+// that failed); `#/signed-in?code=<one-time code>` is where the provider's sign-in ends.
 const routes = [
-  [/^\/login$/, loginPage, 'nav.title.login', false],
+  [/^\/(?:login|sign-in)(?:\?.*)?$/, loginPage, 'nav.title.login', false],
+  [/^\/signed-in(?:\?.*)?$/, signedInPage, 'nav.title.signed_in', null],
   [/^\/dossiers$/, dossierListPage, 'nav.title.dossiers', true],
   [/^\/dossiers\/new$/, newDossierPage, 'nav.title.dossier_new', true],
   [/^\/dossiers\/([0-9a-f-]+)$/, dossierPage, 'nav.title.dossier', true],
@@ -39,6 +46,7 @@ const routes = [
   [/^\/reports$/, reportsPage, 'nav.title.reports', true],
   [/^\/notifications$/, notificationsPage, 'nav.title.notifications', true],
   [/^\/preferences$/, preferencesPage, 'nav.title.preferences', true],
+  [/^\/users$/, usersPage, 'nav.title.users', true],
 ];
 
 const NAV = [
@@ -50,6 +58,10 @@ const NAV = [
 const COORDINATOR_NAV = [
   ['#/queue', 'nav.queue'],
   ['#/reports', 'nav.reports'],
+];
+// For administrators only: the accounts.
+const ADMIN_NAV = [
+  ['#/users', 'nav.users'],
 ];
 
 // How another tab's ending of the session is told here.
@@ -106,7 +118,8 @@ function renderChrome(path) {
   startInbox();
   startKeepAlive();
   const list = h('ul', {}, NAV.map(([href, key]) => navItem(href, key, path)),
-    runsBoards ? COORDINATOR_NAV.map(([href, key]) => navItem(href, key, path)) : null);
+    runsBoards ? COORDINATOR_NAV.map(([href, key]) => navItem(href, key, path)) : null,
+    isAdmin() ? ADMIN_NAV.map(([href, key]) => navItem(href, key, path)) : null);
   replace(nav, list);
   if (runsBoards === null) {
     const userId = user.id;
@@ -114,7 +127,10 @@ function renderChrome(path) {
       if (shownUserId !== userId) return;
       runsBoards = yes;
       if (yes && list.isConnected) {
-        for (const [href, key] of COORDINATOR_NAV) list.appendChild(navItem(href, key, currentPath()));
+        const before = list.querySelector('a[href="#/users"]');
+        for (const [href, key] of COORDINATOR_NAV) {
+          list.insertBefore(navItem(href, key, currentPath()), before ? before.parentElement : null);
+        }
       }
     }, () => { /* asked again at the next page */ });
   }
@@ -152,7 +168,7 @@ async function route() {
     endSession('expired');
     return;
   }
-  if (!needsAuth && session.token) {
+  if (needsAuth === false && session.token) {
     if (session.expired) {
       session.clear('expired');
     } else {
@@ -195,7 +211,7 @@ async function route() {
  * every tab, and shows the sign-in page with the reason.
  */
 function endSession(reason) {
-  if (!session.token && !shownUserId && location.hash.startsWith('#/login')) return;
+  if (!session.token && !shownUserId && isSignInHash(location.hash)) return;
   const userId = shownUserId || (session.user && session.user.id);
   if (reason === 'signed_out') abandonDrafts();
   else {
@@ -240,7 +256,7 @@ function onStorage(e) {
   if (!shownUserId) {
     // Signed in in another tab while this one waited on the sign-in page.
     applyLocale(user && user.locale);
-    if (location.hash.startsWith('#/login') || !location.hash) {
+    if (isSignInHash(location.hash) || !location.hash) {
       location.hash = takeReturn(user && user.id) || '#/dossiers';
     } else route();
     return;

@@ -49,3 +49,23 @@ ensure_build_libraries() {
     pkg-config --exists libpq 2>/dev/null || [ -e /usr/lib/x86_64-linux-gnu/libpq.so ] \
         || { echo "error: the PostgreSQL client library (Debian package libpq-dev) is required to build" >&2; return 1; }
 }
+
+# ensure_oidc_provider: node (20 or newer) and tests/oidc's modules (panva's oidc-provider, the
+# real OpenID provider the sign-in tests run on loopback), from its package-lock.json.
+ensure_oidc_provider() {
+    ensure_command node nodejs || return 1
+    ensure_command npm npm || return 1
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$major" -lt 20 ]; then
+        echo "error: the OpenID provider of the tests needs node 20 or newer (found $(node --version))" >&2
+        return 1
+    fi
+    local stamp=tests/oidc/node_modules/.package-lock.json
+    if [ ! -f "$stamp" ] || [ tests/oidc/package-lock.json -nt "$stamp" ]; then
+        (cd tests/oidc && npm ci --no-audit --no-fund >/dev/null 2>&1) \
+            || { echo "error: npm ci failed in tests/oidc" >&2; return 1; }
+    fi
+    (cd tests/oidc && node -e 'import("oidc-provider").then(() => process.exit(0), () => process.exit(1))') \
+        || { echo "error: oidc-provider is not installed in tests/oidc" >&2; return 1; }
+}

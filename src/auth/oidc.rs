@@ -179,12 +179,12 @@ impl Provider {
         let client = self.client();
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
-            .map_err(|e| log_failure(SignInFailure::TokenExchange, &e))?
+            .map_err(|e| log_failure(SignInFailure::TokenExchange, &error_chain(&e)))?
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()))
             .set_redirect_uri(std::borrow::Cow::Borrowed(&self.redirect))
             .request_async(&self.http)
             .await
-            .map_err(|e| log_failure(SignInFailure::TokenExchange, &e))?;
+            .map_err(|e| log_failure(SignInFailure::TokenExchange, &error_chain(&e)))?;
         let id_token = response
             .id_token()
             .ok_or_else(|| log_failure(SignInFailure::BadToken, &"no id_token in the answer"))?;
@@ -195,10 +195,10 @@ impl Provider {
                 // Perhaps signed with a key published since the last read: read them again,
                 // at most once a minute, and check once more.
                 let Some(fresh) = self.rediscover().await else {
-                    return Err(log_failure(SignInFailure::BadToken, &first));
+                    return Err(log_failure(SignInFailure::BadToken, &error_chain(&first)));
                 };
                 verify(&fresh, id_token, &nonce)
-                    .map_err(|e| log_failure(SignInFailure::BadToken, &e))?
+                    .map_err(|e| log_failure(SignInFailure::BadToken, &error_chain(&e)))?
             }
         };
         let mut identity = self.identity_of(&claims);

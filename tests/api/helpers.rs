@@ -114,6 +114,10 @@ pub struct Options {
     /// after 300 ms, doubling.
     pub smtp_url: Option<String>,
     pub public_url: Option<String>,
+    /// Sign-in through an OpenID provider.
+    pub oidc: Option<consilium::auth::oidc::OidcSettings>,
+    /// `CONSILIUM_PASSWORD_LOGIN`.
+    pub password_login: Option<bool>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -191,6 +195,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         config.s3 = s3.clone();
     }
     config.cors_origins = options.cors_origins.clone();
+    config.oidc = options.oidc.clone();
+    config.password_login = options.password_login.unwrap_or(true);
     // The server gets a thread and a runtime of its own, so that stopping it from `Drop` never
     // waits on the test's own runtime.
     let (tx, rx) = mpsc::channel();

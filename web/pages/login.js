@@ -1,7 +1,12 @@
 // Sign-in and sign-out. The sign-in page says why the previous session ended (kept across the
 // redirect in this tab, see app.js), and leads back to the page the person was on.
+//
+// When the server names an identity provider (`GET /api/auth/providers`), the page leads to it
+// first; the password form stays, or — when password sign-in is kept for administrators only —
+// waits behind a disclosure. The provider's sign-in ends on `#/signed-in?code=…` (exchanged here
+// for a session) or, failed, on `#/sign-in?error=<code>`, which the page tells in words.
 import {
-  post, session, takeNotice, setNotice, takeReturn, revoke,
+  api, get, post, session, takeNotice, setNotice, takeReturn, peekReturn, revoke,
 } from '../api.js';
 import { h, replace, field, clearErrors, showError } from '../dom.js';
 import { forgetBoards, applyLocale } from '../context.js';
@@ -12,6 +17,60 @@ import { t, currentLang } from '../i18n.js';
 
 // Notices that only confirm (read politely); the others tell of a session that was cut.
 const CONFIRMATIONS = new Set(['auth.notice.signed_out']);
+
+// Why a sign-in through the identity provider failed (`#/sign-in?error=<code>`): the server's
+// codes, and `code_used` for a one-time code that no longer works (`#/signed-in`).
+const OIDC_ERRORS = new Set([
+  'cancelled', 'provider_error', 'bad_state', 'expired', 'token_exchange', 'bad_token',
+  'missing_claim', 'unknown_account', 'account_exists', 'disabled', 'unavailable',
+  'bad_return_to', 'code_used',
+]);
+
+/** The query of the page's hash (`#/sign-in?error=…`). */
+function hashParams() {
+  const hash = location.hash || '';
+  const at = hash.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : hash.slice(at + 1));
+}
+
+/** The words for a failed sign-in through the provider, in an alert; null without one. */
+function oidcErrorBox(code) {
+  if (!code) return null;
+  const key = OIDC_ERRORS.has(code) ? `auth.oidc.error.${code}` : 'auth.oidc.error.other';
+  return h('div', { class: 'login-notice login-error', id: 'login-oidc-error', role: 'alert' },
+    h('p', {}, t(key)));
+}
+
+/**
+ * The way to the identity provider: a link to `/start` that brings the person back to the page
+ * they were on (kept in this tab, see api.js), else to their dossiers.
+ */
+function providerBox(oidc) {
+  const saved = peekReturn();
+  const returnTo = `/${saved ? saved.hash : '#/dossiers'}`;
+  const href = `${oidc.start}?return_to=${encodeURIComponent(returnTo)}`;
+  return h('section', { class: 'card narrow login-sso', 'aria-labelledby': 'login-sso-h' },
+    h('h2', { id: 'login-sso-h' }, t('auth.oidc.title')),
+    h('p', { class: 'hint', id: 'login-sso-hint' }, t('auth.oidc.hint')),
+    h('p', { class: 'login-sso-action' },
+      h('a', {
+        class: 'button sso-button', id: 'login-sso', href, 'aria-describedby': 'login-sso-hint',
+      }, t('auth.oidc.button', { label: oidc.label }))));
+}
+
+/** How one may sign in here; when the server cannot say, the password form as ever. */
+async function providers() {
+  try {
+    const res = await get('/api/auth/providers');
+    return {
+      password: res.password !== false,
+      oidc: res.oidc && typeof res.oidc.label === 'string' && typeof res.oidc.start === 'string' && res.oidc.start.startsWith('/')
+        ? res.oidc : null,
+    };
+  } catch {
+    return { password: true, oidc: null };
+  }
+}
 
 /** A label with the mark of a required field (the mark itself is not read out: `required` is). */
 function requiredLabel(text) {
@@ -55,6 +114,8 @@ function languageSwitch() {
 
 export async function loginPage(main) {
   const notice = takeNotice();
+  const oidcError = hashParams().get('error');
+  const ways = await providers();
   const email = h('input', {
     id: 'login-email', type: 'email', name: 'email', autocomplete: 'username', required: true, 'aria-required': 'true', 'data-field': 'email',
   });
@@ -90,12 +151,69 @@ export async function loginPage(main) {
       if (err.status === 401) password.focus();
     }
   });
+  let passwordPart = form;
+  if (ways.oidc && !ways.password) {
+    // Password sign-in is for administrators only: out of the way, one click away.
+    passwordPart = h('details', { class: 'card narrow login-admin', id: 'login-admin' },
+      h('summary', {}, t('auth.oidc.admin')),
+      h('p', { class: 'hint' }, t('auth.oidc.admin.hint')),
+      form);
+    form.classList.remove('card', 'narrow');
+  } else if (ways.oidc) {
+    passwordPart = [h('h2', { class: 'login-or', id: 'login-password-h' }, t('auth.oidc.or')), form];
+    form.setAttribute('aria-labelledby', 'login-password-h');
+  }
   replace(main,
     h('h1', { id: 'page-title', tabindex: '-1' }, t('auth.login.title')),
     h('p', { class: 'muted' }, t('auth.login.intro')),
+    oidcErrorBox(oidcError),
     noticeBox(notice),
-    form,
+    ways.oidc ? providerBox(ways.oidc) : null,
+    passwordPart,
     languageSwitch());
+}
+
+/** Where to go once signed in through the provider: a page of this service, else the dossiers. */
+function landing(returnTo) {
+  if (typeof returnTo === 'string' && returnTo.startsWith('/#/') && !returnTo.startsWith('/#/signed-in')) {
+    return returnTo.slice(1);
+  }
+  return '#/dossiers';
+}
+
+/**
+ * `#/signed-in?code=…`: back from the identity provider. The one-time code becomes a session,
+ * kept as a password sign-in's is; then on to the page the person came from. A code that no
+ * longer works leads back to the sign-in page, which says so.
+ */
+export async function signedInPage(main) {
+  const code = hashParams().get('code');
+  replace(main,
+    h('h1', { tabindex: '-1' }, t('auth.oidc.signing_in')),
+    h('p', { class: 'muted', role: 'status' }, t('nav.loading')));
+  // The code works once: it leaves the address bar and the history at once.
+  history.replaceState(null, '', `${location.pathname}${location.search}#/signed-in`);
+  if (!code) {
+    location.replace('#/sign-in?error=code_used');
+    return;
+  }
+  const saved = peekReturn();
+  let res;
+  try {
+    res = await api('POST', '/api/auth/oidc/exchange', { code }, { quiet401: true });
+  } catch (err) {
+    const error = err.status === 401 || err.status === 400 ? 'code_used' : 'unavailable';
+    location.replace(`#/sign-in?error=${error}`);
+    return;
+  }
+  forgetBoards();
+  session.save(res.token, res.user, res.expires_at, { signIn: true });
+  applyLocale(res.user && res.user.locale);
+  takeReturn(null);
+  let to = landing(res.return_to);
+  // The page kept was someone else's: this person starts from their own dossiers.
+  if (saved && saved.user && res.user && saved.user !== res.user.id && to === saved.hash) to = '#/dossiers';
+  location.replace(to);
 }
 
 /**
