@@ -196,7 +196,10 @@ fn parse_oidc(settings: &Settings) -> anyhow::Result<Option<crate::auth::oidc::O
     };
     let mut scopes: Vec<String> = vec!["openid".to_string()];
     for scope in settings.oidc_scopes.split_whitespace() {
-        if !scope.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\') {
+        if !scope
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+        {
             bail!("CONSILIUM_OIDC_SCOPES: {scope:?} is not a scope name");
         }
         if !scopes.iter().any(|s| s == scope) {

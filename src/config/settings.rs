@@ -142,7 +142,11 @@ pub struct Settings {
     #[arg(long, env = "CONSILIUM_OIDC_CLIENT_SECRET", hide_env_values = true)]
     pub oidc_client_secret: Option<String>,
     /// The scopes asked for, space-separated (`openid` is always asked).
-    #[arg(long, env = "CONSILIUM_OIDC_SCOPES", default_value = "openid email profile")]
+    #[arg(
+        long,
+        env = "CONSILIUM_OIDC_SCOPES",
+        default_value = "openid email profile"
+    )]
     pub oidc_scopes: String,
     /// The claim that names the person (Pro Santé Connect: `SubjectNameID`).
     #[arg(long, env = "CONSILIUM_OIDC_CLAIM", default_value = "sub")]

@@ -30,7 +30,11 @@ pub struct SignInCode {
 }
 
 /// Stores a pending login, and forgets those that expired before `now`.
-pub fn insert_pending(conn: &mut DbConn, login: &PendingLogin, now: NaiveDateTime) -> AppResult<()> {
+pub fn insert_pending(
+    conn: &mut DbConn,
+    login: &PendingLogin,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::delete(oidc_logins::table.filter(oidc_logins::expires_at.lt(now))).execute(conn)?;
     diesel::insert_into(oidc_logins::table)
         .values(login)

@@ -163,7 +163,10 @@ pub enum AccountMatch {
     /// The linked account (by its id).
     Existing(String),
     /// A new clinician account with this e-mail and name.
-    Create { email: String, name: String },
+    Create {
+        email: String,
+        name: String,
+    },
     Refused(SignInFailure),
 }
 

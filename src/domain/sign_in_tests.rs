@@ -6,7 +6,12 @@ use super::*;
 fn return_to_stays_on_this_service() {
     assert_eq!(return_to(None).unwrap(), "/");
     assert_eq!(return_to(Some("")).unwrap(), "/");
-    for fine in ["/", "/#/dossiers/abc", "/#/sessions/1?tab=room", "/index.html"] {
+    for fine in [
+        "/",
+        "/#/dossiers/abc",
+        "/#/sessions/1?tab=room",
+        "/index.html",
+    ] {
         assert_eq!(return_to(Some(fine)).unwrap(), fine);
     }
     for bad in [
@@ -130,7 +135,12 @@ fn create_mode_needs_a_free_email() {
         AccountMatch::Refused(SignInFailure::AccountExists)
     );
     assert_eq!(
-        match_account(Provisioning::Create, &identity(None, Some("A")), None, false),
+        match_account(
+            Provisioning::Create,
+            &identity(None, Some("A")),
+            None,
+            false
+        ),
         AccountMatch::Refused(SignInFailure::MissingClaim)
     );
     // Without a name, the e-mail stands for it.

@@ -37,8 +37,10 @@ pub struct LoginResponse {
 const WRONG_CREDENTIALS: &str = "wrong e-mail or password";
 
 /// Exchanges an e-mail and password for a bearer token. A wrong e-mail and a wrong password
-/// get the same answer, in the same time. With `CONSILIUM_PASSWORD_LOGIN=false`, only
-/// administrators may (403 for anyone else whose password is right).
+/// get the same answer, in the same time.
+///
+/// With `CONSILIUM_PASSWORD_LOGIN=false`, only administrators may (403 for anyone else whose
+/// password is right).
 #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),

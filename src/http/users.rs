@@ -8,10 +8,10 @@ use super::input::{ApiJson, path_id};
 use crate::api::{Items, User};
 use crate::auth::{CurrentUser, create_account};
 use crate::db::users::UserPatch;
-use crate::domain::{sign_in, text};
 use crate::domain::user::{
     NAME_MAX_CHARS, NewUser, ORGANIZATION_MAX_CHARS, Role, SPECIALTY_MAX_CHARS,
 };
+use crate::domain::{sign_in, text};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::usecase::{self, accounts};

@@ -9,8 +9,8 @@ use super::{Done, Event};
 use crate::db::DbConn;
 use crate::db::audit::{self, Audit};
 use crate::db::users::{self, UserPatch, UserRow};
-use crate::domain::{access, sign_in};
 use crate::domain::user::{Locale, NewUser, Role};
+use crate::domain::{access, sign_in};
 use crate::error::{AppError, AppResult};
 
 /// Administrators only (403 for anyone else).
@@ -114,8 +114,7 @@ pub fn signed_in(
     )?;
     audit::record(
         conn,
-        Audit::new(user_id, "auth.login", "user", user_id)
-            .with_detail(json!({ "method": method })),
+        Audit::new(user_id, "auth.login", "user", user_id).with_detail(json!({ "method": method })),
     )?;
     Ok(Done::quiet(()))
 }

@@ -36,7 +36,12 @@ pub async fn audits(app: &TestApp, action: &'static str) -> Vec<(Option<String>,
         .expect("audit");
     rows.into_iter()
         .filter(|r| r.action == action)
-        .map(|r| (r.object_id, serde_json::from_str(&r.detail).expect("detail")))
+        .map(|r| {
+            (
+                r.object_id,
+                serde_json::from_str(&r.detail).expect("detail"),
+            )
+        })
         .collect()
 }
 
@@ -102,7 +107,10 @@ async fn a_linked_practitioner_signs_in_once_per_code(backend: Backend) {
         assert!(cookie.contains(part), "{cookie}");
     }
     let to = reqwest::Url::parse(start.headers()["location"].to_str().unwrap()).unwrap();
-    assert!(to.as_str().starts_with(&format!("{}/auth?", provider.issuer)));
+    assert!(
+        to.as_str()
+            .starts_with(&format!("{}/auth?", provider.issuer))
+    );
     let query: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["code_challenge_method"], "S256");
@@ -226,12 +234,9 @@ async fn create_mode_makes_one_account_per_person(backend: Backend) {
     assert_eq!(user["external_id"], "810009999999");
     assert_eq!(app.count("users").await, users + 1);
     let created = audits(&app, "user.create").await;
-    assert!(
-        created
-            .iter()
-            .any(|(id, d)| id.as_ref() == user["id"].as_str().map(String::from).as_ref()
-                && d["via"] == "oidc")
-    );
+    assert!(created.iter().any(|(id, d)| id.as_ref()
+        == user["id"].as_str().map(String::from).as_ref()
+        && d["via"] == "oidc"));
 
     // The second sign-in finds the same account.
     let end = Browser::new().sign_in(&app, "dr.nouveau", None).await;
@@ -247,7 +252,11 @@ async fn create_mode_makes_one_account_per_person(backend: Backend) {
                 json!({"email": "nouveau@chu-test.example", "password": password}),
             )
             .await;
-        assert!(matches!(res.status, 400 | 401), "{password:?}: {}", res.status);
+        assert!(
+            matches!(res.status, 400 | 401),
+            "{password:?}: {}",
+            res.status
+        );
     }
 
     // An e-mail that already names an unlinked account is not taken over.
@@ -264,7 +273,10 @@ async fn create_mode_makes_one_account_per_person(backend: Backend) {
             json!({"email": "anonyme@chu-test.example", "name": "Dr Anonyme"}),
         )
         .await;
-    for (login, reason) in [("dr.sans", "missing_claim"), ("dr.anonyme", "missing_claim")] {
+    for (login, reason) in [
+        ("dr.sans", "missing_claim"),
+        ("dr.anonyme", "missing_claim"),
+    ] {
         let end = Browser::new().sign_in(&app, login, None).await;
         assert_eq!(error_of(&end), reason, "{login}");
     }
@@ -310,9 +322,13 @@ async fn admins_link_accounts_to_external_ids(backend: Backend) {
         "810001234567"
     );
     let listed = app.get("/api/users", Some(&admin.token)).await;
-    assert!(listed.expect(200)["items"].as_array().unwrap().iter().any(
-        |u| u["id"] == clinician.id.as_str() && u["external_id"] == "810001234567"
-    ));
+    assert!(
+        listed.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == clinician.id.as_str() && u["external_id"] == "810001234567")
+    );
     // Unique: another account cannot take it, and keeps what it had.
     let taken = app
         .patch(

@@ -171,7 +171,11 @@ impl Browser {
                 .send()
                 .await
                 .expect("provider POST");
-            assert!(res.status().is_redirection(), "login refused: {}", res.status());
+            assert!(
+                res.status().is_redirection(),
+                "login refused: {}",
+                res.status()
+            );
             next = absolute(&origin, &hop(res).location);
         }
         panic!("the provider did not send the browser back");

@@ -35,7 +35,10 @@ async fn altered_and_stale_states_are_refused(backend: Backend) {
     altered.push(if last == '0' { '1' } else { '0' });
     let tampered = callback.replace(&format!("state={state}"), &format!("state={altered}"));
     assert_ne!(tampered, callback);
-    assert_eq!(error_of(&browser.get(&tampered).await.location), "bad_state");
+    assert_eq!(
+        error_of(&browser.get(&tampered).await.location),
+        "bad_state"
+    );
     // Without a state or a code.
     for query in ["", "?code=abc", &format!("?state={state}")] {
         let hop = browser
@@ -61,7 +64,10 @@ async fn altered_and_stale_states_are_refused(backend: Backend) {
     assert_eq!(error_of(&browser.get(&callback).await.location), "expired");
 
     // The person cancels at the provider; the provider fails.
-    for (error, code) in [("access_denied", "cancelled"), ("server_error", "provider_error")] {
+    for (error, code) in [
+        ("access_denied", "cancelled"),
+        ("server_error", "provider_error"),
+    ] {
         let hop = browser
             .get(&format!(
                 "{}/api/auth/oidc/callback?error={error}&state=x",
@@ -106,7 +112,9 @@ async fn tokens_that_fail_a_check_sign_nobody_in(backend: Backend) {
     assert_eq!(app.count("oidc_codes").await, codes);
     let bad = audits(&app, "auth.login_failed").await;
     assert_eq!(
-        bad.iter().filter(|(_, d)| d["reason"] == "bad_token").count(),
+        bad.iter()
+            .filter(|(_, d)| d["reason"] == "bad_token")
+            .count(),
         6
     );
     // Back to the provider's own tokens: the same person signs in.
@@ -143,7 +151,11 @@ async fn return_to_stays_on_this_service(backend: Backend) {
     assert_eq!(app.count("oidc_logins").await, 0, "nothing began");
     // A path of this service goes through, and comes back in the exchange.
     let end = browser
-        .sign_in(&app, "dr.nouveau", Some("%2F%23%2Fdossiers%2Fabc%3Ftab%3Dfiles"))
+        .sign_in(
+            &app,
+            "dr.nouveau",
+            Some("%2F%23%2Fdossiers%2Fabc%3Ftab%3Dfiles"),
+        )
         .await;
     let body = app
         .post(
@@ -227,7 +239,9 @@ async fn without_a_provider_the_flow_is_closed(backend: Backend) {
         (json!({"code": "abc", "more": 1}), 400),
         (json!({"code": "0".repeat(64)}), 401),
     ] {
-        let res = app.post("/api/auth/oidc/exchange", None, body.clone()).await;
+        let res = app
+            .post("/api/auth/oidc/exchange", None, body.clone())
+            .await;
         assert_eq!(res.status, status, "{body}");
         assert!(res.body.get("token").is_none());
     }
@@ -265,11 +279,8 @@ async fn an_unanswering_provider_stops_the_start() {
         oidc_client_secret: None,
         ..settings
     };
-    let error = consilium::config::Config::resolve_with_secret(
-        &half,
-        Some(crate::helpers::TEST_SECRET),
-    )
-    .err()
-    .expect("refused");
+    let error =
+        consilium::config::Config::resolve_with_secret(&half, Some(crate::helpers::TEST_SECRET))
+            .expect_err("refused");
     assert!(format!("{error}").contains("CONSILIUM_OIDC_CLIENT_SECRET"));
 }

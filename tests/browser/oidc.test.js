@@ -129,7 +129,7 @@ test('a person no account is linked to is told so on the sign-in page, in French
   await page.context().close();
 });
 
-test('with password sign-in off, the form waits behind the administrators’ disclosure', { timeout: 90000 }, async (t) => {
+test('with password sign-in off, the form waits behind the administrators’ disclosure', { timeout: 90000 }, async () => {
   const closed = await startServer({ env: oidcEnv(provider, { CONSILIUM_PASSWORD_LOGIN: 'false' }) });
   const page = await auditPage(browser, closed);
   try {
@@ -167,7 +167,6 @@ test('with password sign-in off, the form waits behind the administrators’ dis
     await page.getByRole('alert').filter({ hasText: 'La connexion n’a pas pu être vérifiée (lien déjà utilisé, expiré ou ouvert dans un autre navigateur). Recommencez.' }).waitFor();
     await page.locator('details#login-admin').waitFor();
     assert.deepEqual(await axeFailures(page), [], 'axe on the sign-in page with a provider error');
-    t.diagnostic(`screens in test-artifacts/screenshots/oidc-*.png`);
     assertNoProblems(page);
   } finally {
     await page.context().close();
