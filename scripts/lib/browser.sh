@@ -15,20 +15,5 @@ ensure_browser_tests() {
         return 1
     fi
     export CHROMIUM_PATH=$chromium
-    ensure_command node nodejs || return 1
-    ensure_command npm npm || return 1
-    local major
-    major=$(node -p 'process.versions.node.split(".")[0]')
-    if [ "$major" -lt 20 ]; then
-        echo "error: the browser tests need node 20 or newer (found $(node --version))" >&2
-        return 1
-    fi
-    # npm ci when the modules are missing or older than the lock file.
-    local stamp=tests/browser/node_modules/.package-lock.json
-    if [ ! -f "$stamp" ] || [ tests/browser/package-lock.json -nt "$stamp" ]; then
-        (cd tests/browser && npm ci --no-audit --no-fund >/dev/null) \
-            || { echo "error: npm ci failed in tests/browser" >&2; return 1; }
-    fi
-    (cd tests/browser && node -e 'import("playwright-core").then(() => process.exit(0), () => process.exit(1))') \
-        || { echo "error: playwright-core is not installed in tests/browser" >&2; return 1; }
+    ensure_node_modules tests/browser playwright-core "the browser tests" || return 1
 }

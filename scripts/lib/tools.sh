@@ -50,22 +50,29 @@ ensure_build_libraries() {
         || { echo "error: the PostgreSQL client library (Debian package libpq-dev) is required to build" >&2; return 1; }
 }
 
-# ensure_oidc_provider: node (20 or newer) and tests/oidc's modules (panva's oidc-provider, the
-# real OpenID provider the sign-in tests run on loopback), from its package-lock.json.
-ensure_oidc_provider() {
+# ensure_node_modules DIR MODULE WHAT: node 20 or newer, npm, and DIR's node modules installed
+# from its package-lock.json (again when the lock is newer), MODULE among them.
+ensure_node_modules() {
+    local dir=$1 module=$2 what=$3
     ensure_command node nodejs || return 1
     ensure_command npm npm || return 1
     local major
     major=$(node -p 'process.versions.node.split(".")[0]')
     if [ "$major" -lt 20 ]; then
-        echo "error: the OpenID provider of the tests needs node 20 or newer (found $(node --version))" >&2
+        echo "error: $what needs node 20 or newer (found $(node --version))" >&2
         return 1
     fi
-    local stamp=tests/oidc/node_modules/.package-lock.json
-    if [ ! -f "$stamp" ] || [ tests/oidc/package-lock.json -nt "$stamp" ]; then
-        (cd tests/oidc && npm ci --no-audit --no-fund >/dev/null 2>&1) \
-            || { echo "error: npm ci failed in tests/oidc" >&2; return 1; }
+    local stamp=$dir/node_modules/.package-lock.json
+    if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+        (cd "$dir" && npm ci --no-audit --no-fund >/dev/null 2>&1) \
+            || { echo "error: npm ci failed in $dir" >&2; return 1; }
     fi
-    (cd tests/oidc && node -e 'import("oidc-provider").then(() => process.exit(0), () => process.exit(1))') \
-        || { echo "error: oidc-provider is not installed in tests/oidc" >&2; return 1; }
+    (cd "$dir" && node -e "import('$module').then(() => process.exit(0), () => process.exit(1))") \
+        || { echo "error: $module is not installed in $dir" >&2; return 1; }
+}
+
+# ensure_oidc_provider: tests/oidc's modules (panva's oidc-provider, the real OpenID provider
+# the sign-in tests run on loopback).
+ensure_oidc_provider() {
+    ensure_node_modules tests/oidc oidc-provider "the OpenID provider of the tests"
 }

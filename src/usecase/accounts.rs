@@ -155,6 +155,16 @@ pub fn sign_in_refused(
     user_id: Option<&str>,
     email_key: &str,
 ) -> AppResult<Done<()>> {
+    login_failed(conn, user_id, json!({ "email": email_key }))?;
+    Ok(Done::quiet(()))
+}
+
+/// The audit row of a refused sign-in, whatever the way (`detail` says why; never a password).
+pub fn login_failed(
+    conn: &mut DbConn,
+    user_id: Option<&str>,
+    detail: serde_json::Value,
+) -> AppResult<()> {
     audit::record(
         conn,
         Audit {
@@ -162,10 +172,10 @@ pub fn sign_in_refused(
             action: "auth.login_failed",
             object_type: "user",
             object_id: user_id,
-            detail: json!({ "email": email_key }),
+            detail,
         },
     )?;
-    Ok(Done::quiet(()))
+    Ok(())
 }
 
 /// Whether `user`, whose password was right, may sign in with it: not once password sign-in
@@ -179,15 +189,10 @@ pub fn password_sign_in(
 ) -> AppResult<Done<bool>> {
     let allowed = sign_in::password_sign_in_allowed(password_login, user.is_admin());
     if !allowed {
-        audit::record(
+        login_failed(
             conn,
-            Audit {
-                actor_id: None,
-                action: "auth.login_failed",
-                object_type: "user",
-                object_id: Some(&user.id),
-                detail: json!({ "email": email_key, "reason": "password_login_off" }),
-            },
+            Some(&user.id),
+            json!({ "email": email_key, "reason": "password_login_off" }),
         )?;
     }
     Ok(Done::quiet(allowed))

@@ -191,15 +191,5 @@ fn record_refusal_reason(
     if let Some(external_id) = external_id {
         detail["external_id"] = json!(external_id);
     }
-    audit::record(
-        conn,
-        Audit {
-            actor_id: None,
-            action: "auth.login_failed",
-            object_type: "user",
-            object_id: user_id,
-            detail,
-        },
-    )?;
-    Ok(())
+    super::accounts::login_failed(conn, user_id, detail)
 }

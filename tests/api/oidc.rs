@@ -68,7 +68,17 @@ async fn link(app: &TestApp, admin: &str, user: &str, external_id: Value) -> Val
     .clone()
 }
 
-async fn exchange(app: &TestApp, code: &str) -> crate::helpers::Resp {
+async fn set_disabled(app: &TestApp, admin: &str, user: &str, disabled: bool) {
+    app.patch(
+        &format!("/api/users/{user}"),
+        Some(admin),
+        json!({ "disabled": disabled }),
+    )
+    .await
+    .expect(200);
+}
+
+pub async fn exchange(app: &TestApp, code: &str) -> crate::helpers::Resp {
     app.post("/api/auth/oidc/exchange", None, json!({ "code": code }))
         .await
 }
@@ -188,34 +198,16 @@ async fn link_mode_refuses_the_unknown_and_the_disabled(backend: Backend) {
     // Linked, then disabled: refused too, and no code is left.
     let martin = account(&app, &admin.token, "claire.martin@chu.example").await;
     link(&app, &admin.token, &martin, json!(MARTIN_RPPS)).await;
-    app.patch(
-        &format!("/api/users/{martin}"),
-        Some(&admin.token),
-        json!({"disabled": true}),
-    )
-    .await
-    .expect(200);
+    set_disabled(&app, &admin.token, &martin, true).await;
     let end = Browser::new().sign_in(&app, "dr.martin", None).await;
     assert_eq!(error_of(&end), "disabled");
     assert_eq!(app.count("oidc_codes").await, 0);
 
     // Disabled between the callback and the exchange: the code no longer works.
-    app.patch(
-        &format!("/api/users/{martin}"),
-        Some(&admin.token),
-        json!({"disabled": false}),
-    )
-    .await
-    .expect(200);
+    set_disabled(&app, &admin.token, &martin, false).await;
     let end = Browser::new().sign_in(&app, "dr.martin", None).await;
     let code = code_of(&end).to_string();
-    app.patch(
-        &format!("/api/users/{martin}"),
-        Some(&admin.token),
-        json!({"disabled": true}),
-    )
-    .await
-    .expect(200);
+    set_disabled(&app, &admin.token, &martin, true).await;
     assert_eq!(exchange(&app, &code).await.status, 401);
 }
 

@@ -7,7 +7,7 @@ use consilium::domain::sign_in::Provisioning;
 use serde_json::json;
 
 use crate::helpers::{Backend, Options, PASSWORD, spawn_app_with};
-use crate::oidc::{account, app_with, audits};
+use crate::oidc::{account, app_with, audits, exchange};
 use crate::oidc_provider::{Browser, MARTIN_RPPS, TestProvider, code_of, error_of};
 
 crate::on_both!(
@@ -120,13 +120,7 @@ async fn tokens_that_fail_a_check_sign_nobody_in(backend: Backend) {
     // Back to the provider's own tokens: the same person signs in.
     provider.tokens("none", json!({})).await;
     let end = Browser::new().sign_in(&app, "dr.martin", None).await;
-    let body = app
-        .post(
-            "/api/auth/oidc/exchange",
-            None,
-            json!({"code": code_of(&end)}),
-        )
-        .await;
+    let body = exchange(&app, code_of(&end)).await;
     assert_eq!(body.expect(200)["user"]["external_id"], MARTIN_RPPS);
 }
 
@@ -157,13 +151,7 @@ async fn return_to_stays_on_this_service(backend: Backend) {
             Some("%2F%23%2Fdossiers%2Fabc%3Ftab%3Dfiles"),
         )
         .await;
-    let body = app
-        .post(
-            "/api/auth/oidc/exchange",
-            None,
-            json!({"code": code_of(&end)}),
-        )
-        .await;
+    let body = exchange(&app, code_of(&end)).await;
     assert_eq!(body.expect(200)["return_to"], "/#/dossiers/abc?tab=files");
 }
 
