@@ -37,6 +37,12 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A server this one depends on (the PACS) failed or could not be reached (502).
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
+    /// A server this one depends on (the PACS) did not answer in time (504).
+    #[error("gateway timeout: {0}")]
+    GatewayTimeout(String),
     #[error("internal error: {0}")]
     Internal(#[source] anyhow::Error),
 }
@@ -128,6 +134,8 @@ impl AppError {
             AppError::BodyTimeout => "timeout",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::BadGateway(_) => "bad_gateway",
+            AppError::GatewayTimeout(_) => "gateway_timeout",
             AppError::Internal(_) => "internal",
         }
     }
@@ -145,7 +153,9 @@ impl AppError {
             | AppError::Conflict(s)
             | AppError::TooLarge(s)
             | AppError::Unsupported(s)
-            | AppError::Unavailable(s) => s.clone(),
+            | AppError::Unavailable(s)
+            | AppError::BadGateway(s)
+            | AppError::GatewayTimeout(s) => s.clone(),
             AppError::RangeNotSatisfiable { size } => {
                 format!("the requested range is outside the {size} bytes of the content")
             }
@@ -213,6 +223,8 @@ impl ResponseError for AppError {
             AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            AppError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

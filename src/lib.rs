@@ -21,6 +21,7 @@ pub mod input;
 pub mod live;
 pub mod mail;
 pub mod note;
+pub mod pacs;
 pub mod startup;
 pub mod state;
 pub mod storage;

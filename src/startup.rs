@@ -89,6 +89,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let deidentify_turns = Arc::new(tokio::sync::Semaphore::new(config.ingest.concurrency));
         let oidc = match &config.oidc {
             Some(settings) => Some(Arc::new(
                 crate::auth::oidc::Provider::discover(
@@ -110,10 +111,28 @@ impl Application {
             config.timezone,
             public_url.clone(),
         )?;
+        let importer = match &config.pacs {
+            Some(settings) => {
+                let importer = Arc::new(crate::pacs::runner::Importer {
+                    pacs: crate::pacs::Pacs::new(settings)?,
+                    db: db.clone(),
+                    storage: storage.clone(),
+                    hub: hub.clone(),
+                    imaging: imaging.clone(),
+                    spool_dir: spool.path().to_path_buf(),
+                    ingest: config.ingest.clone(),
+                    max_bytes: config.max_upload_bytes,
+                    turns: deidentify_turns.clone(),
+                });
+                start_import_sweep(importer.clone());
+                Some(importer)
+            }
+            None => None,
+        };
         let state = web::Data::new(AppState {
             public_url,
             throttle: LoginThrottle::new(config.login_limits),
-            deidentify_turns: Arc::new(tokio::sync::Semaphore::new(config.ingest.concurrency)),
+            deidentify_turns,
             config,
             db,
             storage,
@@ -123,6 +142,7 @@ impl Application {
             hub,
             metrics_addr,
             oidc,
+            importer,
         });
         let app_state = state.clone();
         let cors_origins = state.config.cors_origins.clone();
@@ -294,6 +314,20 @@ const UPLOAD_RECOVERY_INTERVAL: std::time::Duration = std::time::Duration::from_
 
 /// Cleans up, now and then every minute, the uploads that a crashed instance left half done:
 /// S3 multipart uploads aborted, staging files and objects without an attachment row removed.
+/// Fails, every few seconds, the PACS imports whose instance stopped (at once after a
+/// restart) or whose runner went silent, removing what they made.
+fn start_import_sweep(importer: Arc<crate::pacs::runner::Importer>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = importer.sweep().await {
+                tracing::warn!(error = %e, "the sweep of abandoned PACS imports failed");
+            }
+        }
+    });
+}
+
 fn start_upload_recovery(db: Db, storage: Storage) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(UPLOAD_RECOVERY_INTERVAL);

@@ -29,4 +29,6 @@ pub struct AppState {
     pub deidentify_turns: Arc<tokio::sync::Semaphore>,
     /// The OpenID provider, when sign-in through one is configured.
     pub oidc: Option<Arc<crate::auth::oidc::Provider>>,
+    /// Imports from the PACS, when one is configured.
+    pub importer: Option<Arc<crate::pacs::runner::Importer>>,
 }

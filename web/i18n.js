@@ -3,7 +3,8 @@
 // else French) and fills `{name}` placeholders. A key missing in English falls back to French;
 // a key missing everywhere shows as itself, so that a typo is visible rather than blank.
 // The catalogues are `i18n/fr.js` and `i18n/en.js` (the imaging viewer, meetings, the inbox)
-// and `i18n/<area>.<lang>.js` for the sign-in and session, dossiers, room and other pages.
+// and `i18n/<area>.<lang>.js` for the sign-in and session, dossiers, room and other pages, and
+// the dossier page's PACS panel.
 
 import fr from './i18n/fr.js';
 import en from './i18n/en.js';
@@ -15,11 +16,13 @@ import roomFr from './i18n/room.fr.js';
 import roomEn from './i18n/room.en.js';
 import pagesFr from './i18n/pages.fr.js';
 import pagesEn from './i18n/pages.en.js';
+import pacsFr from './i18n/pacs.fr.js';
+import pacsEn from './i18n/pacs.en.js';
 
 // One catalogue per language, from one file per area of the pages (a key is defined once).
 const MESSAGES = {
-  fr: { ...fr, ...authFr, ...dossiersFr, ...roomFr, ...pagesFr },
-  en: { ...en, ...authEn, ...dossiersEn, ...roomEn, ...pagesEn },
+  fr: { ...fr, ...authFr, ...dossiersFr, ...roomFr, ...pagesFr, ...pacsFr },
+  en: { ...en, ...authEn, ...dossiersEn, ...roomEn, ...pagesEn, ...pacsEn },
 };
 
 const LANG_KEY = 'consilium.lang';

@@ -76,3 +76,17 @@ ensure_node_modules() {
 ensure_oidc_provider() {
     ensure_node_modules tests/oidc oidc-provider "the OpenID provider of the tests"
 }
+
+# ensure_orthanc: Debian's Orthanc and its DICOMweb plugin (the real PACS of the import tests);
+# exports CONSILIUM_TEST_DICOMWEB_PLUGIN.
+ensure_orthanc() {
+    ensure_command Orthanc orthanc || return 1
+    local plugin=/usr/share/orthanc/plugins/libOrthancDicomWeb.so
+    if [ ! -f "$plugin" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "the Orthanc DICOMweb plugin is missing; installing orthanc-dicomweb" >&2
+        apt-get install -y orthanc-dicomweb >/dev/null 2>&1 \
+            || { apt-get update >/dev/null 2>&1 && apt-get install -y orthanc-dicomweb >/dev/null; }
+    fi
+    [ -f "$plugin" ] || { echo "error: $plugin (Debian package orthanc-dicomweb) is required by the tests" >&2; return 1; }
+    export CONSILIUM_TEST_DICOMWEB_PLUGIN=$plugin
+}

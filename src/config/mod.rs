@@ -91,6 +91,8 @@ pub struct Config {
     pub oidc: Option<crate::auth::oidc::OidcSettings>,
     /// Whether non-administrators may sign in with a password (`CONSILIUM_PASSWORD_LOGIN`).
     pub password_login: bool,
+    /// The hospital's PACS over DICOMweb (API.md section 15); `None`: off.
+    pub pacs: Option<crate::pacs::PacsSettings>,
 }
 
 impl std::fmt::Debug for Config {
@@ -123,6 +125,7 @@ impl std::fmt::Debug for Config {
             .field("ingest", &self.ingest)
             .field("oidc", &self.oidc)
             .field("password_login", &self.password_login)
+            .field("pacs", &self.pacs)
             .finish()
     }
 }

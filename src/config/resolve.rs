@@ -131,6 +131,7 @@ impl Config {
             },
             oidc: parse_oidc(settings)?,
             password_login: settings.password_login,
+            pacs: parse_pacs(settings)?,
         })
     }
 }
@@ -168,6 +169,38 @@ fn parse_mail(settings: &Settings) -> anyhow::Result<MailConfig> {
         poll: std::time::Duration::from_millis(settings.mail_poll_ms.clamp(50, 600_000)),
         first_retry: std::time::Duration::from_millis(settings.mail_retry_ms.clamp(100, 3_600_000)),
     })
+}
+
+/// `CONSILIUM_DICOMWEB_URL` and `CONSILIUM_DICOMWEB_AUTH`; the messages never show a secret.
+fn parse_pacs(settings: &Settings) -> anyhow::Result<Option<crate::pacs::PacsSettings>> {
+    let Some(url) = settings
+        .dicomweb_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(None);
+    };
+    let fine = (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.contains(['?', '#', ' '])
+        && !url.contains('@');
+    if !fine {
+        bail!(
+            "CONSILIUM_DICOMWEB_URL: {:?} is not an http(s) URL such as http://pacs:8042/dicom-web \
+             (credentials go in CONSILIUM_DICOMWEB_AUTH)",
+            redact_url(url)
+        );
+    }
+    let auth = settings
+        .dicomweb_auth
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("CONSILIUM_DICOMWEB_AUTH {e}"))?;
+    Ok(Some(crate::pacs::PacsSettings {
+        url: url.trim_end_matches('/').to_string(),
+        auth,
+    }))
 }
 
 /// `CONSILIUM_OIDC_*`: nothing without an issuer; with one, a client id and secret, and

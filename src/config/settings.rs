@@ -158,6 +158,12 @@ pub struct Settings {
     /// The text of the provider's button on the sign-in page.
     #[arg(long, env = "CONSILIUM_OIDC_LABEL", default_value = "Single sign-on")]
     pub oidc_label: String,
+    /// The PACS's DICOMweb root, e.g. `http://pacs:8042/dicom-web`. Empty: no PACS import.
+    #[arg(long, env = "CONSILIUM_DICOMWEB_URL")]
+    pub dicomweb_url: Option<String>,
+    /// How to authenticate to the PACS: `basic:USER:PASS` or `bearer:TOKEN`.
+    #[arg(long, env = "CONSILIUM_DICOMWEB_AUTH", hide_env_values = true)]
+    pub dicomweb_auth: Option<String>,
     /// `false` refuses password sign-in (403) to everyone but administrators.
     #[arg(long, env = "CONSILIUM_PASSWORD_LOGIN", default_value_t = true, action = clap::ArgAction::Set)]
     pub password_login: bool,
@@ -204,6 +210,8 @@ impl Default for Settings {
             oidc_provision: "link".to_string(),
             oidc_label: "Single sign-on".to_string(),
             password_login: true,
+            dicomweb_url: None,
+            dicomweb_auth: None,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod exports;
 pub mod follow_ups;
 pub mod notifications;
 pub mod object_uploads;
+pub mod pacs_imports;
 pub mod room;
 pub mod schedules;
 pub mod schema;

@@ -40,11 +40,11 @@ struct Connected {
     application_name: String,
 }
 
-/// The uploads of instances that are gone (none of them can still be running), oldest first.
-/// On SQLite, which one process serves, every instance but `me` is gone. On PostgreSQL an
-/// instance is alive while it holds a connection (each names itself in `application_name`;
-/// a killed process's connections end with it), or while its heartbeat is recent.
-pub fn leftovers(conn: &mut DbConn, me: &str) -> AppResult<Vec<Leftover>> {
+/// The instances that may still be running, `me` among them. On SQLite, which one process
+/// serves, only `me`. On PostgreSQL an instance is alive while it holds a connection (each
+/// names itself in `application_name`; a killed process's connections end with it), or while
+/// its heartbeat is recent.
+pub fn live_instances(conn: &mut DbConn, me: &str) -> AppResult<Vec<String>> {
     let live: Vec<String> = if matches!(conn, DbConn::Sqlite(_)) {
         vec![me.to_string()]
     } else {
@@ -72,6 +72,13 @@ pub fn leftovers(conn: &mut DbConn, me: &str) -> AppResult<Vec<Leftover>> {
         live.push(me.to_string());
         live
     };
+    Ok(live)
+}
+
+/// The uploads of instances that are gone (none of them can still be running, see
+/// `live_instances`), oldest first.
+pub fn leftovers(conn: &mut DbConn, me: &str) -> AppResult<Vec<Leftover>> {
+    let live = live_instances(conn, me)?;
     let rows: Vec<(String, Option<String>)> = object_uploads::table
         .filter(object_uploads::instance_id.ne_all(&live))
         .order(object_uploads::started_at.asc())

@@ -20,6 +20,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    pacs_imports (id) {
+        id -> Text,
+        dossier_id -> Text,
+        requested_by -> Text,
+        status -> Text,
+        instances_done -> BigInt,
+        instances_total -> BigInt,
+        bytes -> BigInt,
+        attachment_ids -> Text,
+        error -> Nullable<Text>,
+        runner -> Text,
+        heartbeat_at -> Timestamp,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     oidc_logins (state_hash) {
         state_hash -> Text,
         browser_hash -> Text,
@@ -342,7 +360,10 @@ diesel::joinable!(follow_ups -> decisions (decision_id));
 
 diesel::joinable!(oidc_codes -> users (user_id));
 
+diesel::joinable!(pacs_imports -> dossiers (dossier_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    pacs_imports,
     oidc_logins,
     oidc_codes,
     board_templates,

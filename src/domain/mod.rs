@@ -13,6 +13,7 @@ pub mod imaging;
 pub mod meeting;
 pub mod notification;
 pub mod notification_text;
+pub mod pacs;
 pub mod quorum;
 pub mod report;
 pub mod resample;

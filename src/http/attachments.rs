@@ -8,15 +8,14 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use super::input::path_id;
-use super::upload::{Received, UploadPlan, receive};
+use super::upload::{Received, receive};
 use crate::api::Attachment;
 use crate::auth::CurrentUser;
-use crate::db::attachments::{self, AttachmentRow, DicomMetadata};
-use crate::db::{new_id, now, object_uploads};
-use crate::domain::attachment::{
-    AttachmentKind, RangeRequest, content_disposition, if_none_match, parse_range,
-};
+use crate::db::attachments::{self, AttachmentRow};
+use crate::db::{new_id, object_uploads};
+use crate::domain::attachment::{RangeRequest, content_disposition, if_none_match, parse_range};
 use crate::error::{AppError, AppResult};
+use crate::ingest::store::{NewAttachment, UploadPlan, attachment_row};
 use crate::state::AppState;
 use crate::usecase;
 
@@ -111,31 +110,17 @@ fn new_row(
     plan: &UploadPlan,
     received: Received,
 ) -> AttachmentRow {
-    let dicom = received.dicom.map(|d| DicomMetadata {
-        modality: d.summary.modality,
-        study_description: d.summary.study_description,
-        series_description: d.summary.series_description,
-        instances: d.instances,
-    });
-    let default_kind = if dicom.is_some() {
-        AttachmentKind::Imaging
-    } else {
-        AttachmentKind::Other
-    };
-    AttachmentRow {
+    attachment_row(NewAttachment {
         id,
         dossier_id,
         uploader_id: me.user.id.clone(),
         filename: received.filename,
         content_type: received.content_type,
-        kind: received.kind.unwrap_or(default_kind).as_str().to_string(),
-        size: i64::try_from(received.stored.size).unwrap_or(i64::MAX),
-        sha256: received.stored.sha256,
+        kind: received.kind,
         object_key: plan.object_key.clone(),
-        deidentified: dicom.is_some(),
-        dicom: dicom.and_then(|d| serde_json::to_string(&d).ok()),
-        created_at: now(),
-    }
+        stored: received.stored,
+        dicom: received.dicom,
+    })
 }
 
 #[utoipa::path(get, path = "/api/attachments/{id}", tag = "attachments", security(("bearer" = [])),

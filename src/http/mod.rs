@@ -17,6 +17,8 @@ pub mod metrics;
 pub mod notifications;
 pub mod oidc;
 pub mod openapi;
+pub mod pacs;
+mod pacs_stow;
 pub mod pages;
 pub mod reports;
 pub mod schedules;
@@ -44,6 +46,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(openapi::openapi_json)
                 .service(auth::login)
                 .service(oidc::providers)
+                .service(pacs::pacs_info)
+                .service(pacs::search_studies)
+                .service(pacs::start_import)
+                .service(pacs::get_import)
+                .service(pacs::cancel_import)
+                .service(pacs::stow)
                 .service(oidc::start)
                 .service(oidc::callback)
                 .service(oidc::exchange)

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     attachments, auth, boards, calendar, decisions, dossiers, exports, follow_ups, health, imaging,
-    meetings, metrics, notifications, oidc, reports, schedules, sessions, templates, users,
+    meetings, metrics, notifications, oidc, pacs, reports, schedules, sessions, templates, users,
 };
 
 #[derive(OpenApi)]
@@ -21,6 +21,12 @@ use super::{
         metrics::metrics,
         auth::login,
         oidc::providers,
+        pacs::pacs_info,
+        pacs::search_studies,
+        pacs::start_import,
+        pacs::get_import,
+        pacs::cancel_import,
+        pacs::stow,
         oidc::start,
         oidc::callback,
         oidc::exchange,

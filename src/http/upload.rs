@@ -7,10 +7,6 @@
 //! type. A file stored as it is is watched as it streams: a DICOM header anywhere in it, or the
 //! end of a zip archive behind other bytes, and it is refused instead of stored.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-
 use actix_multipart::{Field, Multipart};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -19,25 +15,12 @@ use tokio::io::AsyncWriteExt;
 use crate::domain::attachment::{AttachmentKind, safe_content_type, sanitize_filename};
 use crate::domain::sniff::{ContentScan, SNIFF_BYTES, Sniffed, sniff};
 use crate::error::{AppError, AppResult};
-use crate::imaging;
-use crate::ingest::{self, DicomInfo, IngestError, Ingested};
-use crate::storage::{Storage, StoredObject, Upload};
+use crate::ingest::DicomInfo;
+use crate::ingest::store::{UploadPlan, store_ingested};
+use crate::storage::{StoredObject, Upload};
 
 /// Largest value of the `kind` text part.
 const KIND_PART_MAX_BYTES: usize = 64;
-
-/// What the upload limits and places are.
-pub struct UploadPlan {
-    pub storage: Storage,
-    pub object_key: String,
-    pub max_bytes: u64,
-    pub spool_dir: PathBuf,
-    pub ingest: ingest::Options,
-    /// Turns to de-identify, shared by every upload of the instance.
-    pub turns: Arc<tokio::sync::Semaphore>,
-    /// How long an upload waits for a turn.
-    pub queue_wait: Duration,
-}
 
 /// A file stored under the plan's key, with what the client said of it.
 #[derive(Debug)]
@@ -239,66 +222,4 @@ async fn spool(
     }
     out.flush().await.map_err(AppError::internal)?;
     Ok(temp)
-}
-
-/// De-identifies a spooled upload off the async workers, in turn with the other uploads, then
-/// stores what results.
-async fn store_ingested(
-    spool: tempfile::NamedTempFile,
-    sniffed: Sniffed,
-    plan: &UploadPlan,
-) -> AppResult<(StoredObject, Option<DicomInfo>)> {
-    // The turn is taken once the upload is spooled, so that a slow client holds none.
-    let turn = tokio::time::timeout(plan.queue_wait, plan.turns.clone().acquire_owned())
-        .await
-        .map_err(|_| {
-            AppError::Unavailable(
-                "too many uploads are being de-identified at the moment; send the file again \
-                 in a little while"
-                    .to_string(),
-            )
-        })?
-        .map_err(AppError::internal)?;
-    let spool_dir = plan.spool_dir.clone();
-    let options = plan.ingest.clone();
-    let (spool, ingested, index) = tokio::task::spawn_blocking(move || {
-        let result = ingest::ingest(spool.path(), sniffed, &spool_dir, &options);
-        // The series index is built while the de-identified file is at hand; if it cannot be,
-        // it is built the first time the series are asked for.
-        let index = match &result {
-            Ok(Ingested::Deidentified { file, .. }) => imaging::index::build(file.path())
-                .inspect_err(|e| tracing::warn!(error = %e, "series index not built at upload"))
-                .ok(),
-            _ => None,
-        };
-        drop(turn);
-        (spool, result, index)
-    })
-    .await
-    .map_err(AppError::internal)?;
-    let ingested = ingested.map_err(|e| match e {
-        IngestError::Invalid(why) => AppError::invalid("file", why),
-        IngestError::TooLarge(why) => AppError::TooLarge(why),
-        IngestError::Unsupported(why) => AppError::Unsupported(why),
-        IngestError::Io(e) => AppError::internal(e),
-    })?;
-    let (path, dicom, _keep_alive) = match ingested {
-        Ingested::Unchanged => (spool.path().to_path_buf(), None, None),
-        Ingested::Deidentified { file, dicom } => {
-            (file.path().to_path_buf(), Some(dicom), Some(file))
-        }
-    };
-    let mut upload = plan
-        .storage
-        .upload(&plan.object_key)
-        .await
-        .map_err(AppError::internal)?;
-    upload.write_file(&path).await.map_err(AppError::internal)?;
-    let stored = upload.finish().await.map_err(AppError::internal)?;
-    if let Some(index) = index
-        && let Err(e) = imaging::store_index(&plan.storage, &plan.object_key, &index).await
-    {
-        tracing::warn!(error = %e, "series index not stored at upload");
-    }
-    Ok((stored, dicom))
 }

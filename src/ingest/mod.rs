@@ -10,6 +10,7 @@
 
 mod archive;
 pub mod dicom;
+pub mod store;
 
 use std::fs::File;
 use std::io::{self, Read, Write};

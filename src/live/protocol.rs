@@ -113,7 +113,10 @@ impl Refusal {
             | AppError::Unsupported(_)
             | AppError::RangeNotSatisfiable { .. }
             | AppError::BodyTimeout => "invalid_input",
-            AppError::Unavailable(_) | AppError::Internal(_) => "internal",
+            AppError::Unavailable(_)
+            | AppError::BadGateway(_)
+            | AppError::GatewayTimeout(_)
+            | AppError::Internal(_) => "internal",
         };
         Refusal {
             code,

@@ -21,6 +21,7 @@ pub mod events;
 pub mod exports;
 pub mod follow_ups;
 pub mod imaging;
+pub mod imports;
 pub mod meetings;
 pub mod notifications;
 pub mod notify;

@@ -118,6 +118,8 @@ pub struct Options {
     pub oidc: Option<consilium::auth::oidc::OidcSettings>,
     /// `CONSILIUM_PASSWORD_LOGIN`.
     pub password_login: Option<bool>,
+    /// The PACS over DICOMweb.
+    pub pacs: Option<consilium::pacs::PacsSettings>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -197,6 +199,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     config.cors_origins = options.cors_origins.clone();
     config.oidc = options.oidc.clone();
     config.password_login = options.password_login.unwrap_or(true);
+    config.pacs = options.pacs.clone();
     // The server gets a thread and a runtime of its own, so that stopping it from `Drop` never
     // waits on the test's own runtime.
     let (tx, rx) = mpsc::channel();

@@ -1,5 +1,6 @@
 // One dossier: its case (editable by the referrer while `can.edit`), the actions the server
-// allows (`can`), the board's decision, the attachments and the image viewer.
+// allows (`can`), the board's decision, the attachments (uploaded, or imported from the PACS:
+// pacs.js) and the image viewer.
 import { api, get, session } from '../api.js';
 import { h, replace } from '../dom.js';
 import { boardsWithRoles, may } from '../context.js';
@@ -9,6 +10,7 @@ import { createViewer } from '../viewer/viewer.js';
 import { t, currentLang } from '../i18n.js';
 import { metaLine, caseFacts } from './case.js';
 import { uploadForm } from './upload.js';
+import { pacsPanel } from './pacs.js';
 import { caseEditor } from './editor.js';
 import { dossierActions } from './actions.js';
 import { confirmDialog } from './confirm.js';
@@ -74,6 +76,8 @@ export async function dossierPage(main, id) {
 
   // Built once, so that the progress bar, warnings and result stay across re-renders.
   let uploader = null;
+  // « Depuis le PACS », for whoever may add attachments; built once too (its import's progress).
+  let pacs = null;
   // The follow-up section, kept across re-renders while its state is the same (typed text stays).
   let followUpBox = null;
   function followUpView() {
@@ -155,6 +159,7 @@ export async function dossierPage(main, id) {
     if (imaging && [...imaging.ids].some((aid) => !dossier.attachments.some((a) => a.id === aid))) closeViewer();
     const canUpload = may(dossier, 'upload');
     if (canUpload && !uploader) uploader = uploadForm({ current: () => dossier, onChanged: () => state.reload() });
+    if (canUpload && !pacs) pacs = pacsPanel({ current: () => dossier, onImported: () => state.reload() });
     const actions = dossierActions(state, { openEditor });
     const caseBody = state.editor ? state.editor.form : [caseFacts(dossier), templateFacts(dossier, state.templateFor(dossier.board_id))];
     replace(main, h('div', { class: 'dossier-page', lang: currentLang() },
@@ -180,7 +185,8 @@ export async function dossierPage(main, id) {
           onView: openViewer,
           onDelete: may(dossier, 'delete_attachments') ? (a) => deleteAttachment(a) : null,
         }),
-        canUpload ? uploader : null),
+        canUpload ? uploader : null,
+        canUpload ? pacs.el : null),
       imaging ? imaging.section : null));
   }
 
@@ -211,5 +217,5 @@ export async function dossierPage(main, id) {
       }
     } catch { /* shown on the next navigation */ }
   }, 5000);
-  return () => { clearInterval(poll); closeViewer(); };
+  return () => { clearInterval(poll); closeViewer(); if (pacs) pacs.stop(); };
 }
