@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+
+use crate::smtp::free_port;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const PACS_USER: &str = "pacs";
@@ -19,14 +21,6 @@ pub struct Orthanc {
     child: Child,
     pub url: String,
     _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn plugin() -> PathBuf {

@@ -67,6 +67,12 @@ pub async fn import(
     .await
 }
 
+/// Starts the import of a whole study; its id.
+pub async fn import_study(app: &TestApp, token: &str, dossier: &str, study_uid: &str) -> String {
+    let started = import(app, token, dossier, json!({ "study_uid": study_uid })).await;
+    started.expect(202)["id"].as_str().unwrap().to_string()
+}
+
 /// Polls an import until `done` holds of it (at most 60 s).
 pub async fn wait_import(
     app: &TestApp,
@@ -283,14 +289,7 @@ async fn a_cancelled_import_leaves_nothing(backend: Backend) {
     let proxy = SlowProxy::start(&orthanc.url, 400_000).await;
     let app = app_on(backend, &format!("{}/dicom-web", proxy.url)).await;
     let (_, referrer, dossier) = world(&app).await;
-    let started = import(
-        &app,
-        &referrer.token,
-        &dossier,
-        json!({"study_uid": study.uid}),
-    )
-    .await;
-    let id = started.expect(202)["id"].as_str().unwrap().to_string();
+    let id = import_study(&app, &referrer.token, &dossier, &study.uid).await;
     // Mid-way: some instances in, not all.
     let mid = wait_import(&app, &referrer.token, &id, |v| {
         v["instances_done"].as_i64().unwrap_or(0) >= 14 || ended(v)
@@ -400,14 +399,7 @@ async fn a_pacs_down_fails_cleanly_without_its_password(backend: Backend) {
     let proxy = SlowProxy::start(&orthanc.url, 400_000).await;
     let app = app_on(backend, &format!("{}/dicom-web", proxy.url)).await;
     let (_, referrer, dossier) = world(&app).await;
-    let started = import(
-        &app,
-        &referrer.token,
-        &dossier,
-        json!({"study_uid": study.uid}),
-    )
-    .await;
-    let id = started.expect(202)["id"].as_str().unwrap().to_string();
+    let id = import_study(&app, &referrer.token, &dossier, &study.uid).await;
     wait_import(&app, &referrer.token, &id, |v| {
         v["instances_done"].as_i64().unwrap_or(0) >= 3 || ended(v)
     })
@@ -478,14 +470,7 @@ async fn a_restart_mid_import_fails_it_cleanly(backend: Backend) {
     };
     let first = spawn_app_with(backend, options.clone()).await;
     let (_, referrer, dossier) = world(&first).await;
-    let started = import(
-        &first,
-        &referrer.token,
-        &dossier,
-        json!({"study_uid": study.uid}),
-    )
-    .await;
-    let id = started.expect(202)["id"].as_str().unwrap().to_string();
+    let id = import_study(&first, &referrer.token, &dossier, &study.uid).await;
     wait_import(&first, &referrer.token, &id, |v| {
         !v["attachment_ids"].as_array().unwrap().is_empty() || ended(v)
     })

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, Options, spawn_app_with};
 use crate::orthanc::Orthanc;
 use crate::pacs::{
-    app_on, assert_no_identifier_in_tables, attachments_of, import, wait_import, world,
+    app_on, assert_no_identifier_in_tables, attachments_of, import, import_study, wait_import,
+    world,
 };
 use crate::pacs_data::{StudySpec, identifying_in};
 
@@ -250,14 +251,7 @@ async fn who_may_do_what_and_bad_input(backend: Backend) {
     assert_eq!(app.count("pacs_imports").await, 0, "nothing began");
 
     // An import: its requester sees and may cancel it; a stranger neither.
-    let started = import(
-        &app,
-        &referrer.token,
-        &dossier,
-        json!({"study_uid": study.uid}),
-    )
-    .await;
-    let id = started.expect(202)["id"].as_str().unwrap().to_string();
+    let id = import_study(&app, &referrer.token, &dossier, &study.uid).await;
     let path = format!("/api/imports/{id}");
     assert_eq!(app.get(&path, Some(&stranger.token)).await.status, 404);
     assert_eq!(app.delete(&path, Some(&stranger.token)).await.status, 404);
