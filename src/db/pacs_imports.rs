@@ -49,6 +49,16 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<ImportRow>> {
         .optional()?)
 }
 
+/// A dossier's imports, newest first (at most 50).
+pub fn of_dossier(conn: &mut DbConn, dossier_id: &str) -> AppResult<Vec<ImportRow>> {
+    Ok(pacs_imports::table
+        .filter(pacs_imports::dossier_id.eq(dossier_id))
+        .order((pacs_imports::created_at.desc(), pacs_imports::id.desc()))
+        .limit(50)
+        .select(ImportRow::as_select())
+        .load(conn)?)
+}
+
 /// Progress of a running import (and proof that its runner lives).
 pub fn set_progress(
     conn: &mut DbConn,

@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(pacs::pacs_info)
                 .service(pacs::search_studies)
                 .service(pacs::start_import)
+                .service(pacs::list_imports)
                 .service(pacs::get_import)
                 .service(pacs::cancel_import)
                 .service(pacs::stow)

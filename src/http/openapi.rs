@@ -24,6 +24,7 @@ use super::{
         pacs::pacs_info,
         pacs::search_studies,
         pacs::start_import,
+        pacs::list_imports,
         pacs::get_import,
         pacs::cancel_import,
         pacs::stow,

@@ -206,6 +206,35 @@ fn chosen(in_study: Vec<PacsSeries>, wanted: &[String]) -> AppResult<Vec<PacsSer
     Ok(out)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imports {
+    pub items: Vec<Import>,
+}
+
+/// The dossier's imports from the PACS, newest first (at most 50; who sees the dossier): how a
+/// page finds an import still under way after a reload.
+#[utoipa::path(get, path = "/api/dossiers/{id}/imports", tag = "pacs", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Dossier id")),
+    responses(
+        (status = 200, body = Imports),
+        (status = 401, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)))]
+#[get("/dossiers/{id}/imports")]
+pub async fn list_imports(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> AppResult<web::Json<Imports>> {
+    let id = path_id(&path, "dossier")?;
+    let rows = state
+        .db
+        .read(move |conn| imports::of_dossier(conn, &me.user, &id))
+        .await?;
+    Ok(web::Json(Imports {
+        items: rows.iter().map(Import::from).collect(),
+    }))
+}
+
 /// An import's progress (who sees the dossier).
 #[utoipa::path(get, path = "/api/imports/{id}", tag = "pacs", security(("bearer" = [])),
     params(("id" = String, Path, description = "Import id")),

@@ -77,6 +77,16 @@ pub fn get(conn: &mut DbConn, user: &UserRow, id: &str) -> AppResult<ImportRow> 
     Ok(row)
 }
 
+/// The imports of a dossier `user` sees, newest first: 404 otherwise.
+pub fn of_dossier(
+    conn: &mut DbConn,
+    user: &UserRow,
+    dossier_id: &str,
+) -> AppResult<Vec<ImportRow>> {
+    load_for(conn, user, dossier_id, DossierAction::View)?;
+    pacs_imports::of_dossier(conn, dossier_id)
+}
+
 /// Cancels an import under way (its requester, or who may add attachments to the dossier); its
 /// runner sees it at its next step and undoes what it made.
 pub fn cancel(

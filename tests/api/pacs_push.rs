@@ -253,6 +253,20 @@ async fn who_may_do_what_and_bad_input(backend: Backend) {
     // An import: its requester sees and may cancel it; a stranger neither.
     let id = import_study(&app, &referrer.token, &dossier, &study.uid).await;
     let path = format!("/api/imports/{id}");
+    let listed = app
+        .get(
+            &format!("/api/dossiers/{dossier}/imports"),
+            Some(&referrer.token),
+        )
+        .await;
+    assert_eq!(listed.expect(200)["items"][0]["id"], id.as_str());
+    let hidden = app
+        .get(
+            &format!("/api/dossiers/{dossier}/imports"),
+            Some(&stranger.token),
+        )
+        .await;
+    assert_eq!(hidden.status, 404);
     assert_eq!(app.get(&path, Some(&stranger.token)).await.status, 404);
     assert_eq!(app.delete(&path, Some(&stranger.token)).await.status, 404);
     assert_eq!(app.get(&path, None).await.status, 401);

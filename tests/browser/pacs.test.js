@@ -240,6 +240,10 @@ test('through a slow then failing PACS: the bar moves, « Annuler » keeps nothi
     await page.waitForFunction(() => window.progressSeen.some((p) => p.set && p.value > 0 && p.value < p.max), null, { timeout: 30000 });
     assert.match(await page.locator('#pacs-progress-text').innerText(), /^\d+ images? sur 24 \(/);
     await screenshot(page, 'pacs-07-slow-import');
+    // A reload finds the import still under way and follows it again.
+    await page.reload();
+    await cancel.waitFor();
+    await page.locator('#pacs-progress-text', { hasText: / sur 24 / }).waitFor();
     await cancel.click();
     await page.locator('#pacs-import-status', { hasText: 'Import annulé : rien n’a été conservé.' }).waitFor();
     assert.equal(await cancel.isVisible(), false);
@@ -248,6 +252,7 @@ test('through a slow then failing PACS: the bar moves, « Annuler » keeps nothi
     assert.equal(await page.locator('table.attachments').count(), 0);
 
     proxy.mode = 'fail-retrieve';
+    await searchPatient(page); // the reload emptied the results
     await page.getByRole('button', { name: 'Importer l’examen entier' }).click();
     // Told where the import is shown, in the alert of the progress area.
     await page.locator('#pacs-import [role="alert"]').filter({ hasText: /^L’import a échoué : le PACS \(http:\/\/127\.0\.0\.1:\d+\) a répondu par une erreur \(503\)\. Rien n’a été conservé de cet import\.$/ }).waitFor({ timeout: 60000 });

@@ -230,7 +230,7 @@ export function pacsPanel({ current, onImported }) {
       : t(`pacs.progress.${plural(done)}`, { done: count(done), total: count(total), size: formatSize(imp.bytes) });
   }
 
-  function follow(imp) {
+  function follow(imp, { focus = true } = {}) {
     job = { id: imp.id, ended: false };
     importBox.hidden = false;
     cancel.hidden = false;
@@ -239,7 +239,7 @@ export function pacsPanel({ current, onImported }) {
     importAlert.hidden = true;
     showProgress(imp);
     refreshImportButtons();
-    cancel.focus();
+    if (focus) cancel.focus();
     if (['queued', 'running'].includes(imp.status)) schedule(job); else finish(job, imp);
   }
 
@@ -304,10 +304,14 @@ export function pacsPanel({ current, onImported }) {
     }
   });
 
-  get('/api/pacs').then((info) => {
+  get('/api/pacs').then(async (info) => {
     if (stopped || !info || !info.configured) return;
     intro.textContent = t('pacs.intro', { pacs: info.name || t('pacs.unnamed') });
     el.hidden = false;
+    // An import still under way (started before a reload, or in another tab) is followed again.
+    const mine = await get(`/api/dossiers/${encodeURIComponent(current().id)}/imports`);
+    const open = ((mine && mine.items) || []).find((i) => ['queued', 'running'].includes(i.status));
+    if (open && !stopped && !job) follow(open, { focus: false });
   }).catch(() => { /* no PACS here: the panel stays hidden */ });
 
   return { el, stop() { stopped = true; clearTimeout(timer); } };
