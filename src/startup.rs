@@ -278,6 +278,7 @@ async fn start_live(config: &Config, db: Db, imaging: Arc<Imaging>) -> anyhow::R
         db: db.clone(),
         imaging,
     });
+    db.start_group_commit();
     let hub = Hub::new(db.clone(), settings, catalogue);
     let instance = hub.instance_id.clone();
     db.write(move |conn| crate::db::room::presence::register_instance(conn, &instance))

@@ -12,6 +12,7 @@ pub mod decisions;
 pub mod dossiers;
 pub mod exports;
 pub mod follow_ups;
+pub mod group;
 pub mod notifications;
 pub mod object_uploads;
 pub mod pacs_imports;
@@ -131,6 +132,8 @@ pub struct Db {
     sqlite_writer: Arc<Mutex<()>>,
     /// What writing notifications needs of the service, set once it has bound its address.
     delivery: Arc<std::sync::OnceLock<crate::domain::notification::Delivery>>,
+    /// The group commit of room writes, started on first use (`group::GroupWriter`).
+    group: Arc<std::sync::OnceLock<group::GroupWriter>>,
 }
 
 impl Db {
@@ -169,6 +172,7 @@ impl Db {
             instance_id: instance_id.to_string(),
             sqlite_writer: Arc::new(Mutex::new(())),
             delivery: Arc::default(),
+            group: Arc::default(),
         })
     }
 
@@ -253,6 +257,24 @@ impl Db {
         tokio::task::spawn_blocking(move || db.blocking_write(f))
             .await
             .map_err(AppError::internal)?
+    }
+
+    /// Starts the group commit's task on the current tokio runtime (at start-up, so that it
+    /// does not live on whichever worker wrote first).
+    pub fn start_group_commit(&self) -> &group::GroupWriter {
+        self.group.get_or_init(|| {
+            // The committing task holds a pool without the queue: when the last clone of this
+            // `Db` goes, the queue closes and the task ends.
+            group::GroupWriter::start(Db {
+                group: Arc::default(),
+                ..self.clone()
+            })
+        })
+    }
+
+    /// Queues a write for the next group commit (see `group`).
+    pub fn grouped(&self, job: Box<dyn group::Grouped>) {
+        self.start_group_commit().submit(job);
     }
 
     /// How notifications are delivered (the default until the server sets it: no mail).

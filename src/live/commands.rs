@@ -3,6 +3,7 @@
 //! id; then the rooms hear of what happened and the author gets an `ack`. A `view` writes
 //! nothing: checked read-only, it is handed to the room, which relays it.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::hub::Hub;
@@ -25,7 +26,7 @@ fn known_id(raw: &str, what: &str) -> AppResult<String> {
 
 /// Applies a command from `user` in `session_id`; returns the `ack` text.
 pub async fn execute(
-    hub: &Hub,
+    hub: &Arc<Hub>,
     user: &UserRow,
     session_id: &str,
     incoming: Incoming,
@@ -46,9 +47,9 @@ pub async fn execute(
     .await;
     hub.metrics.command_latency.observe(started.elapsed());
     match result {
+        // The rooms heard of its events when it committed (`usecase::run_grouped`).
         Ok(done) => {
             hub.metrics.commands_ok.fetch_add(1, Ordering::Relaxed);
-            hub.publish(&done.events);
             Ok(protocol::ack(rid.as_deref(), done.value))
         }
         Err(err) => {
@@ -148,9 +149,10 @@ async fn check_mark(
     Ok(())
 }
 
-/// The command's use case, in one transaction: applied once per request id.
+/// The command's use case, in one transaction (shared with the commands that arrive while
+/// the previous ones commit): applied once per request id; the rooms hear of it once durable.
 async fn apply(
-    hub: &Hub,
+    hub: &Arc<Hub>,
     user: UserRow,
     session_id: String,
     command: Command,
@@ -181,7 +183,10 @@ async fn apply(
         }
         _ => None,
     };
-    usecase::run(&hub.db, move |conn| {
+    let key = session_id.clone();
+    let rooms = hub.clone();
+    let publish = move |events: &[usecase::Event]| rooms.publish(events);
+    let work = move |conn: &mut crate::db::DbConn| {
         let (sid, uid) = (session_id.as_str(), user.id.as_str());
         room::once(
             conn,
@@ -226,6 +231,6 @@ async fn apply(
                 }
             },
         )
-    })
-    .await
+    };
+    usecase::run_grouped(&hub.db, &key, work, publish).await
 }

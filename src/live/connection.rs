@@ -98,7 +98,8 @@ pub async fn serve(
     hub.leave(&session_id, conn.id).await;
     hub.unregister(conn.id);
     let (cid, sid) = (connection_id.clone(), session_id.clone());
-    match usecase::run(&hub.db, move |c| room::leave(c, &cid, &sid)).await {
+    let key = sid.clone();
+    match usecase::run_grouped(&hub.db, &key, move |c| room::leave(c, &cid, &sid), |_| {}).await {
         Ok(done) => hub.publish(&done.events),
         Err(e) => {
             tracing::warn!(error = %e, "presence not cleared");
@@ -232,9 +233,15 @@ async fn enter(
         user.id.clone(),
         hub.instance_id.clone(),
     );
-    let joined = usecase::run(&hub.db, move |c| {
-        room::join(c, &cid, &sid, &uid, role, &iid, since)
-    })
+    // Through the group commit: joins that arrive together share one transaction. Their
+    // presence is announced below, once the room has the connection.
+    let key = sid.clone();
+    let joined = usecase::run_grouped(
+        &hub.db,
+        &key,
+        move |c| room::join(c, &cid, &sid, &uid, role, &iid, since),
+        |_| {},
+    )
     .await;
     let events = match joined {
         Ok(done) => done.events,

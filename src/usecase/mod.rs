@@ -35,8 +35,10 @@ pub mod votes;
 
 pub use events::Event;
 
+use diesel::Connection;
+
 use crate::db::{Db, DbConn};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// What a use case did: its result, and what happened.
 #[derive(Debug)]
@@ -95,4 +97,77 @@ pub fn run_blocking<T>(
         done.events.extend(notified);
         Ok(done)
     })
+}
+
+/// [`run`] through the group commit (`db::group`): the use case runs in its own savepoint of a
+/// transaction it may share with the writes that arrived while the previous one committed.
+/// Once its rows are durable, `after` gets its events, in the order the writes ran (the room's
+/// broadcast, so that events reach the rooms in `seq` order), then the caller its result.
+pub async fn run_grouped<T, F, A>(db: &Db, key: &str, f: F, after: A) -> AppResult<Done<T>>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<Done<T>> + Send + 'static,
+    A: FnOnce(&[Event]) + Send + 'static,
+    T: Send + 'static,
+{
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    db.grouped(Box::new(GroupJob {
+        key: key.to_string(),
+        work: Some(f),
+        delivery: db.delivery(),
+        result: None,
+        after: Some(after),
+        reply: Some(reply),
+    }));
+    answer.await.map_err(|_| {
+        AppError::internal(anyhow::anyhow!("the write was dropped before it committed"))
+    })?
+}
+
+struct GroupJob<T, F, A> {
+    key: String,
+    work: Option<F>,
+    delivery: crate::domain::notification::Delivery,
+    result: Option<AppResult<Done<T>>>,
+    after: Option<A>,
+    reply: Option<tokio::sync::oneshot::Sender<AppResult<Done<T>>>>,
+}
+
+impl<T, F, A> crate::db::group::Grouped for GroupJob<T, F, A>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<Done<T>> + Send + 'static,
+    A: FnOnce(&[Event]) + Send + 'static,
+    T: Send + 'static,
+{
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn apply(&mut self, conn: &mut DbConn) {
+        let Some(f) = self.work.take() else { return };
+        let delivery = &self.delivery;
+        self.result = Some(conn.transaction(|c| {
+            let mut done = f(c)?;
+            let notified = effects::within(c, delivery, &done.events)?;
+            done.events.extend(notified);
+            Ok(done)
+        }));
+    }
+
+    fn settle(mut self: Box<Self>, committed: Result<(), std::sync::Arc<str>>) {
+        let result = match (committed, self.result.take()) {
+            (Ok(()), Some(result)) => result,
+            // Refused on its own: nothing of it was written either way.
+            (Err(_), Some(Err(refused))) => Err(refused),
+            (Err(cause), _) => Err(AppError::internal(anyhow::anyhow!(
+                "not committed: {cause}"
+            ))),
+            (Ok(()), None) => Err(AppError::internal(anyhow::anyhow!("the write did not run"))),
+        };
+        if let (Ok(done), Some(after)) = (&result, self.after.take()) {
+            after(&done.events);
+        }
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(result);
+        }
+    }
 }

@@ -30,6 +30,7 @@ mod imaging;
 mod inbox;
 mod layers;
 mod live;
+mod live_burst;
 mod live_load;
 mod live_process;
 mod locale;
