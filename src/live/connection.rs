@@ -51,6 +51,7 @@ pub async fn serve(
     let Some((token, since)) = wait_for_hello(&hub, &mut stream, &tx, &close).await else {
         return;
     };
+    let epoch = hub.access_epoch();
     let (user, token_id) = match authenticate(&state, &token).await {
         Ok(me) => (me.user, me.token_id),
         Err(_) => return close.close(close_code::UNAUTHENTICATED),
@@ -73,22 +74,10 @@ pub async fn serve(
         return close.close(close_code::TOO_MANY_CONNECTIONS);
     }
     // A revocation or a change of board roles may have been announced between the checks
-    // above and the registration.
-    if authenticate(&state, &token).await.is_err() {
+    // above and the registration (from now on, such a note reaches this connection).
+    if hub.access_epoch() != epoch && !still_admitted(&state, &hub, &token, &conn).await {
         hub.unregister(conn.id);
-        return close.close(close_code::UNAUTHENTICATED);
-    }
-    let code = match current_viewer(&hub.db, &conn).await {
-        Ok(now) if keeps_view(&conn.viewer, now.as_ref()) => None,
-        Ok(_) => Some(close_code::FORBIDDEN),
-        Err(e) => {
-            tracing::warn!(error = %e, "room admission failed");
-            Some(1011)
-        }
-    };
-    if let Some(code) = code {
-        hub.unregister(conn.id);
-        return close.close(code);
+        return;
     }
     let joined = enter(&hub, &conn, &connection_id, &user, (role, can), since).await;
     if joined {
@@ -107,6 +96,24 @@ pub async fn serve(
         }
     }
     close.close(1000);
+}
+
+/// Checks again that the connection may enter as it was admitted; closes it if not.
+async fn still_admitted(state: &AppState, hub: &Hub, token: &str, conn: &ConnHandle) -> bool {
+    if authenticate(state, token).await.is_err() {
+        conn.close.close(close_code::UNAUTHENTICATED);
+        return false;
+    }
+    let code = match current_viewer(&hub.db, conn).await {
+        Ok(now) if keeps_view(&conn.viewer, now.as_ref()) => return true,
+        Ok(_) => close_code::FORBIDDEN,
+        Err(e) => {
+            tracing::warn!(error = %e, "room admission failed");
+            1011
+        }
+    };
+    conn.close.close(code);
+    false
 }
 
 type Frames = actix_ws::AggregatedMessageStream;

@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub use super::conn::{CloseSignal, ConnHandle, Outbound, close_code};
+use super::registry::Registry;
+pub use super::settings::LiveSettings;
 use super::metrics::LiveMetrics;
 use super::room::{RoomHost, RoomMsg, run_room};
 use super::view::{LatestViews, Relayed};
@@ -18,33 +20,6 @@ use crate::error::AppResult;
 pub use crate::note::Note;
 use crate::usecase::Event;
 use crate::usecase::catalogue::FrameCatalogue;
-
-/// Tunables of the live rooms.
-#[derive(Debug, Clone)]
-pub struct LiveSettings {
-    /// Messages a connection may have waiting; a client that lets more pile up is closed (4008).
-    pub queue_capacity: usize,
-    /// Commands per second a connection may send, with a burst of twice that.
-    pub commands_per_sec: f64,
-    pub hello_timeout: Duration,
-    pub ping_interval: Duration,
-    pub idle_timeout: Duration,
-    /// Open room connections one user may have on this instance; more are refused (4429).
-    pub max_connections_per_user: usize,
-}
-
-impl Default for LiveSettings {
-    fn default() -> Self {
-        LiveSettings {
-            queue_capacity: 256,
-            commands_per_sec: 20.0,
-            hello_timeout: Duration::from_secs(10),
-            ping_interval: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
-            max_connections_per_user: 8,
-        }
-    }
-}
 
 struct RoomEntry {
     tx: mpsc::Sender<RoomMsg>,
@@ -64,7 +39,11 @@ pub struct Hub {
     /// Whose inbox just got a notification, for their open pages (`GET /api/me/events`).
     pub inbox: super::inbox::Inbox,
     rooms: Mutex<HashMap<String, RoomEntry>>,
-    conns: Mutex<HashMap<u64, ConnHandle>>,
+    conns: Mutex<Registry>,
+    /// Counts the notes that may shrink what a connection may see (revocations, role
+    /// changes, a lost notification channel): a join that saw none while it was checked
+    /// need not check again once registered.
+    access_epoch: AtomicU64,
     next_conn: AtomicU64,
     shutting_down: AtomicBool,
     runtime: tokio::runtime::Handle,
@@ -83,7 +62,8 @@ impl Hub {
             views: LatestViews::default(),
             inbox: Default::default(),
             rooms: Mutex::new(HashMap::new()),
-            conns: Mutex::new(HashMap::new()),
+            conns: Mutex::new(Registry::default()),
+            access_epoch: AtomicU64::new(0),
             next_conn: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
             runtime: tokio::runtime::Handle::current(),
@@ -113,18 +93,18 @@ impl Hub {
         let Ok(mut conns) = self.conns.lock() else {
             return false;
         };
-        let open = conns.values().filter(|c| c.user_id == conn.user_id).count();
-        if open >= self.settings.max_connections_per_user {
-            return false;
-        }
-        conns.insert(conn.id, conn.clone());
-        true
+        conns.register(conn, self.settings.max_connections_per_user)
     }
 
     pub fn unregister(&self, conn_id: u64) {
         if let Ok(mut conns) = self.conns.lock() {
-            conns.remove(&conn_id);
+            conns.unregister(conn_id);
         }
+    }
+
+    /// See `access_epoch`: compare two readings to learn whether access may have shrunk.
+    pub fn access_epoch(&self) -> u64 {
+        self.access_epoch.load(Ordering::SeqCst)
     }
 
     /// Joins a connection to its session's room. The room registers it as catching up and
@@ -191,14 +171,17 @@ impl Hub {
                 return;
             }
             Note::UserRevoked { user_id } => {
+                self.access_epoch.fetch_add(1, Ordering::SeqCst);
                 self.close_matching(|c| c.user_id == *user_id);
                 return;
             }
             Note::TokenRevoked { token_id } => {
+                self.access_epoch.fetch_add(1, Ordering::SeqCst);
                 self.close_matching(|c| c.token_id == *token_id);
                 return;
             }
             Note::AccessChanged { user_id } => {
+                self.access_epoch.fetch_add(1, Ordering::SeqCst);
                 self.recheck_access(user_id);
                 return;
             }
@@ -233,6 +216,7 @@ impl Hub {
     /// Asks every local room to re-read what it may have missed (after the notification
     /// connection was lost).
     pub fn resync_all(&self) {
+        self.access_epoch.fetch_add(1, Ordering::SeqCst);
         let Ok(rooms) = self.rooms.lock() else { return };
         for entry in rooms.values() {
             entry.stale.store(true, Ordering::SeqCst);
@@ -246,11 +230,7 @@ impl Hub {
     /// admits them with what they may still see, if anything.
     fn recheck_access(&self, user_id: &str) {
         let mine: Vec<ConnHandle> = match self.conns.lock() {
-            Ok(conns) => conns
-                .values()
-                .filter(|c| c.user_id == user_id)
-                .cloned()
-                .collect(),
+            Ok(conns) => conns.of_user(user_id),
             Err(_) => return,
         };
         if mine.is_empty() {
@@ -278,7 +258,7 @@ impl Hub {
     /// Closes with 4401 the connections whose credentials were revoked.
     fn close_matching(&self, revoked: impl Fn(&ConnHandle) -> bool) {
         if let Ok(conns) = self.conns.lock() {
-            for c in conns.values().filter(|c| revoked(c)) {
+            for c in conns.all().filter(|c| revoked(c)) {
                 c.close.close(close_code::UNAUTHENTICATED);
             }
         }
@@ -289,7 +269,7 @@ impl Hub {
         self.shutting_down.store(true, Ordering::SeqCst);
         self.inbox.close();
         if let Ok(conns) = self.conns.lock() {
-            for c in conns.values() {
+            for c in conns.all() {
                 c.close.close(close_code::GOING_AWAY);
             }
         }

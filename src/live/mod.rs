@@ -21,7 +21,9 @@ pub mod inbox;
 pub mod metrics;
 pub mod protocol;
 pub mod rate;
+pub mod registry;
 pub mod room;
+pub mod settings;
 pub mod view;
 pub mod welcome;
 

@@ -76,6 +76,8 @@ struct Room {
     presence_sent: HashMap<Option<String>, Vec<(String, &'static str)>>,
     /// Views are coalesced: at most 10 a second leave the room, always the latest.
     views: Throttle<Relayed>,
+    /// Presence changed: read once the messages waiting are handled (joins come in bursts).
+    presence_due: bool,
 }
 
 pub async fn run_room(
@@ -93,6 +95,7 @@ pub async fn run_room(
         vote_dossiers: HashMap::new(),
         presence_sent: HashMap::new(),
         views: Throttle::default(),
+        presence_due: false,
     };
     loop {
         tokio::select! {
@@ -108,6 +111,10 @@ pub async fn run_room(
         }
         if stale.swap(false, Ordering::SeqCst) {
             room.sync(None).await;
+        }
+        if room.presence_due && rx.is_empty() {
+            room.presence_due = false;
+            room.refresh_presence().await;
         }
         // A room with a view still waiting lives until it went (to the other instances).
         if room.members.is_empty()
@@ -198,7 +205,7 @@ impl Room {
                     });
                 }
             }
-            RoomMsg::Note(Note::Presence { .. }) => self.refresh_presence().await,
+            RoomMsg::Note(Note::Presence { .. }) => self.presence_due = true,
             // The hub handles these itself (a view from another instance comes as `View`).
             RoomMsg::Note(
                 Note::UserRevoked { .. }
