@@ -9,24 +9,26 @@ use actix_ws::{AggregatedMessage, ProtocolError, Session};
 use bytestring::ByteString;
 use tokio::sync::mpsc;
 
+use super::admission::{Admitted, admit, still_admitted};
 use super::commands;
 use super::conn::write_loop;
-use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code, current_viewer};
+use super::hub::{CloseSignal, ConnHandle, Hub, Note, Outbound, close_code};
 use super::protocol::{self, Command, Incoming, MAX_FRAME_BYTES, Refusal};
 use super::rate::TokenBucket;
 use super::welcome;
-use crate::auth::extractor::authenticate;
 use crate::db::room as room_db;
 use crate::db::users::UserRow;
 use crate::domain::ValidationError;
 use crate::domain::room::RoomRole;
 use crate::domain::room_access::RoomCan;
-use crate::domain::room_visibility::{Viewer, keeps_view};
 use crate::state::AppState;
 use crate::usecase::{self, room};
 
 const REPLAY_PAGE: i64 = 500;
 
+/// The task of one connection. It lives as long as the connection, so the futures it awaits
+/// only at the start, the end or per command are boxed: what it holds while it waits for the
+/// next frame stays small (`docs/BENCHMARKS.md`, memory per connection).
 pub async fn serve(
     state: Arc<AppState>,
     session_path: String,
@@ -48,15 +50,19 @@ pub async fn serve(
         .max_frame_size(MAX_FRAME_BYTES)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME_BYTES);
-    let Some((token, since)) = wait_for_hello(&hub, &mut stream, &tx, &close).await else {
+    let Some((token, since)) = Box::pin(wait_for_hello(&hub, &mut stream, &tx, &close)).await
+    else {
         return;
     };
     let epoch = hub.access_epoch();
-    let (user, token_id) = match authenticate(&state, &token).await {
-        Ok(me) => (me.user, me.token_id),
-        Err(_) => return close.close(close_code::UNAUTHENTICATED),
-    };
-    let Some((session_id, role, viewer, can)) = admit(&state, &session_path, &user, &close).await
+    let Some(Admitted {
+        user,
+        token_id,
+        session_id,
+        role,
+        viewer,
+        can,
+    }) = Box::pin(admit(&state, &session_path, &token, &close)).await
     else {
         return;
     };
@@ -75,11 +81,19 @@ pub async fn serve(
     }
     // A revocation or a change of board roles may have been announced between the checks
     // above and the registration (from now on, such a note reaches this connection).
-    if hub.access_epoch() != epoch && !still_admitted(&state, &hub, &token, &conn).await {
+    if hub.access_epoch() != epoch && !Box::pin(still_admitted(&state, &hub, &token, &conn)).await {
         hub.unregister(conn.id);
         return;
     }
-    let joined = enter(&hub, &conn, &connection_id, &user, (role, can), since).await;
+    let joined = Box::pin(enter(
+        &hub,
+        &conn,
+        &connection_id,
+        &user,
+        (role, can),
+        since,
+    ))
+    .await;
     if joined {
         command_loop(&hub, &conn, &user, &mut stream).await;
     }
@@ -88,7 +102,8 @@ pub async fn serve(
     hub.unregister(conn.id);
     let (cid, sid) = (connection_id.clone(), session_id.clone());
     let key = sid.clone();
-    match usecase::run_grouped(&hub.db, &key, move |c| room::leave(c, &cid, &sid), |_| {}).await {
+    let left = usecase::run_grouped(&hub.db, &key, move |c| room::leave(c, &cid, &sid), |_| {});
+    match Box::pin(left).await {
         Ok(done) => hub.publish(&done.events),
         Err(e) => {
             tracing::warn!(error = %e, "presence not cleared");
@@ -96,24 +111,6 @@ pub async fn serve(
         }
     }
     close.close(1000);
-}
-
-/// Checks again that the connection may enter as it was admitted; closes it if not.
-async fn still_admitted(state: &AppState, hub: &Hub, token: &str, conn: &ConnHandle) -> bool {
-    if authenticate(state, token).await.is_err() {
-        conn.close.close(close_code::UNAUTHENTICATED);
-        return false;
-    }
-    let code = match current_viewer(&hub.db, conn).await {
-        Ok(now) if keeps_view(&conn.viewer, now.as_ref()) => return true,
-        Ok(_) => close_code::FORBIDDEN,
-        Err(e) => {
-            tracing::warn!(error = %e, "room admission failed");
-            1011
-        }
-    };
-    conn.close.close(code);
-    false
 }
 
 type Frames = actix_ws::AggregatedMessageStream;
@@ -189,38 +186,6 @@ async fn next_text(
 
 async fn send_now(tx: &mpsc::Sender<Outbound>, text: String) {
     let _ = tx.try_send(Outbound::Text(ByteString::from(text)));
-}
-
-/// Checks the session exists (4404) and the user may enter it (4403); answers how they take
-/// part and what they may see.
-async fn admit(
-    state: &AppState,
-    raw_id: &str,
-    user: &UserRow,
-    close: &CloseSignal,
-) -> Option<(String, RoomRole, Viewer, RoomCan)> {
-    let Ok(session_id) = crate::input::path_id(raw_id, "session") else {
-        close.close(close_code::NO_SESSION);
-        return None;
-    };
-    let (sid, u) = (session_id.clone(), user.clone());
-    let found = state.db.read(move |c| room::admission(c, &sid, &u)).await;
-    match found {
-        Ok(Some(Some((role, viewer, can)))) => Some((session_id, role, viewer, can)),
-        Ok(Some(None)) => {
-            close.close(close_code::FORBIDDEN);
-            None
-        }
-        Ok(None) => {
-            close.close(close_code::NO_SESSION);
-            None
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "room admission failed");
-            close.close(1011);
-            None
-        }
-    }
 }
 
 /// Records the presence and the read (one audit row per join: the welcome names the dossiers
@@ -359,7 +324,9 @@ async fn command_loop(hub: &Arc<Hub>, conn: &ConnHandle, user: &UserRow, stream:
                 command: Command::View(view),
                 request_id,
             }) => {
-                match commands::view(hub, user, &conn.session_id, conn.id, view, request_id).await {
+                let relayed =
+                    commands::view(hub, user, &conn.session_id, conn.id, view, request_id);
+                match Box::pin(relayed).await {
                     Ok(Some(ack)) => ack,
                     Ok(None) => continue,
                     Err(refusal) => refusal.to_json(),
@@ -379,7 +346,8 @@ async fn command_loop(hub: &Arc<Hub>, conn: &ConnHandle, user: &UserRow, stream:
                     incoming.request_id,
                 )
                 .to_json(),
-                _ => match commands::execute(hub, user, &conn.session_id, incoming).await {
+                _ => match Box::pin(commands::execute(hub, user, &conn.session_id, incoming)).await
+                {
                     Ok(ack) => ack,
                     Err(refusal) => refusal.to_json(),
                 },

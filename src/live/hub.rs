@@ -9,10 +9,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub use super::conn::{CloseSignal, ConnHandle, Outbound, close_code};
-use super::registry::Registry;
-pub use super::settings::LiveSettings;
 use super::metrics::LiveMetrics;
+use super::registry::Registry;
 use super::room::{RoomHost, RoomMsg, run_room};
+pub use super::settings::LiveSettings;
 use super::view::{LatestViews, Relayed};
 use crate::db::Db;
 use crate::domain::room_visibility::{Viewer, keeps_view};

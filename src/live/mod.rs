@@ -12,6 +12,7 @@
 //! - `welcome`: what a joining connection is told.
 //! - `bus`: how commits reach other instances (PostgreSQL LISTEN/NOTIFY) and heartbeats.
 
+pub mod admission;
 pub mod bus;
 pub mod commands;
 pub mod conn;
@@ -19,6 +20,7 @@ pub mod connection;
 pub mod hub;
 pub mod inbox;
 pub mod metrics;
+pub mod presence;
 pub mod protocol;
 pub mod rate;
 pub mod registry;

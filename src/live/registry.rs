@@ -51,7 +51,10 @@ impl Registry {
         if !self.per_user.contains_key(user_id) {
             return Vec::new();
         }
-        self.all().filter(|c| c.user_id == user_id).cloned().collect()
+        self.all()
+            .filter(|c| c.user_id == user_id)
+            .cloned()
+            .collect()
     }
 }
 

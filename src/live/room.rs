@@ -15,11 +15,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::conn::{ConnHandle, Outbound, close_code};
 use super::metrics::LiveMetrics;
+use super::presence;
 use super::protocol;
 use super::view::{self, Relayed, Throttle};
 use crate::db::Db;
 use crate::db::room::{self as room_db, Committed};
-use crate::domain::room_visibility::Viewer;
 use crate::note::Note;
 
 /// What a room needs of the instance that runs it.
@@ -73,11 +73,11 @@ struct Room {
     /// The participants last sent to each audience (`None`: those who see the whole room;
     /// `Some(user)`: that referrer), so that a change that changes nothing they see (a second
     /// tab of someone already present) is not sent again.
-    presence_sent: HashMap<Option<String>, Vec<(String, &'static str)>>,
+    presence_sent: presence::Sent,
     /// Views are coalesced: at most 10 a second leave the room, always the latest.
     views: Throttle<Relayed>,
-    /// Presence changed: read once the messages waiting are handled (joins come in bursts).
-    presence_due: bool,
+    /// When to read presence again: joins come in bursts, one reading serves them all.
+    presence_due: Option<tokio::time::Instant>,
 }
 
 pub async fn run_room(
@@ -95,7 +95,7 @@ pub async fn run_room(
         vote_dossiers: HashMap::new(),
         presence_sent: HashMap::new(),
         views: Throttle::default(),
-        presence_due: false,
+        presence_due: None,
     };
     loop {
         tokio::select! {
@@ -108,13 +108,13 @@ pub async fn run_room(
                     room.relay_view(v).await;
                 }
             }
+            () = view::until(room.presence_due) => {
+                room.presence_due = None;
+                room.refresh_presence().await;
+            }
         }
         if stale.swap(false, Ordering::SeqCst) {
             room.sync(None).await;
-        }
-        if room.presence_due && rx.is_empty() {
-            room.presence_due = false;
-            room.refresh_presence().await;
         }
         // A room with a view still waiting lives until it went (to the other instances).
         if room.members.is_empty()
@@ -128,9 +128,17 @@ pub async fn run_room(
 
 impl Room {
     async fn handle(&mut self, msg: RoomMsg) {
+        // Presence changes gathered so far go out before a later event or tally.
+        if matches!(msg, RoomMsg::Note(Note::Event { .. } | Note::Tally { .. }))
+            && self.presence_due.take().is_some()
+        {
+            self.refresh_presence().await;
+        }
         match msg {
             RoomMsg::Join { conn, reply } => {
-                let answer = if self.sync(None).await {
+                // Later events reach a room as notes (or a re-read): only a new room reads.
+                let ready = self.delivered.is_some() || self.sync(None).await;
+                let answer = if ready {
                     self.members.insert(
                         conn.id,
                         Member {
@@ -159,9 +167,7 @@ impl Room {
                     }
                 }
             }
-            RoomMsg::Leave { conn_id } => {
-                self.members.remove(&conn_id);
-            }
+            RoomMsg::Leave { conn_id } => _ = self.members.remove(&conn_id),
             RoomMsg::Note(Note::Event { seq, event, .. }) => match (self.delivered, event) {
                 (Some(d), _) if seq <= d => {}
                 (Some(d), Some(event)) if seq == d + 1 => {
@@ -205,7 +211,10 @@ impl Room {
                     });
                 }
             }
-            RoomMsg::Note(Note::Presence { .. }) => self.presence_due = true,
+            RoomMsg::Note(Note::Presence { .. }) => {
+                let at = tokio::time::Instant::now() + presence::COALESCE;
+                self.presence_due.get_or_insert(at);
+            }
             // The hub handles these itself (a view from another instance comes as `View`).
             RoomMsg::Note(
                 Note::UserRevoked { .. }
@@ -329,31 +338,8 @@ impl Room {
                 return;
             }
         };
-        let mut audiences: HashMap<Option<String>, &Viewer> = HashMap::new();
-        for m in self.members.values() {
-            let viewer: &Viewer = &m.conn.viewer;
-            audiences
-                .entry(viewer.referrer_id().map(str::to_string))
-                .or_insert(viewer);
-        }
-        let mut sent = HashMap::new();
-        let mut texts: HashMap<Option<String>, ByteString> = HashMap::new();
-        for (audience, viewer) in audiences {
-            let visible: Vec<_> = participants
-                .iter()
-                .filter(|(u, role)| viewer.sees_participant(&u.id, *role))
-                .collect();
-            let mut key: Vec<(String, &'static str)> = visible
-                .iter()
-                .map(|(u, role)| (u.id.clone(), role.as_str()))
-                .collect();
-            key.sort();
-            if self.presence_sent.get(&audience) != Some(&key) {
-                let text = protocol::presence(crate::wire::participants(visible));
-                texts.insert(audience.clone(), ByteString::from(text));
-            }
-            sent.insert(audience, key);
-        }
+        let viewers = self.members.values().map(|m| &*m.conn.viewer);
+        let (sent, texts) = presence::texts(viewers, &participants, &self.presence_sent);
         self.presence_sent = sent;
         if !texts.is_empty() {
             self.send_each(|conn| {
