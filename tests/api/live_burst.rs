@@ -69,7 +69,10 @@ async fn a_kill_mid_burst_loses_no_acknowledged_command(backend: Backend) {
                 assert_ne!(v["type"], "error", "refused: {v}");
                 if v["type"] == "ack" {
                     let rid = v["request_id"].as_str().unwrap().to_string();
-                    acked.lock().unwrap().insert(rid, v["seq"].as_i64().unwrap());
+                    acked
+                        .lock()
+                        .unwrap()
+                        .insert(rid, v["seq"].as_i64().unwrap());
                     count.fetch_add(1, Ordering::SeqCst);
                 }
             }
