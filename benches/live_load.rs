@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use common::process::{ServerProcess, machine, mib};
-use common::{PASSWORD, login, percentile, runtime};
-use futures_util::{SinkExt, StreamExt, stream};
+use common::{login, percentile, rooms, runtime};
+use futures_util::{SinkExt, StreamExt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -156,80 +156,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .build()?;
 
     // --- Setup through the API ----------------------------------------------------------
-    let admin_email = format!("admin-{}@load.example.org", args.seed);
-    let out = std::process::Command::new(binary)
-        .args([
-            "user",
-            "add",
-            "--email",
-            &admin_email,
-            "--name",
-            "Load Admin",
-            "--password",
-            PASSWORD,
-            "--role",
-            "admin",
-        ])
-        .env("CONSILIUM_DATABASE_URL", &url)
-        .env("CONSILIUM_DATA_DIR", dir.path())
-        .env("RUST_LOG", "warn")
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "user add: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let admin = login(&client, &api, &admin_email).await?;
+    common::add_admin(binary, dir.path(), &url)?;
+    let admin = login(&client, &api, "admin@bench.test").await?;
     let setup = Instant::now();
     let per_room = args.connections / args.rooms;
     let user_count = args.users.unwrap_or(args.rooms * per_room).max(per_room);
-    let specialties = [
-        "Neurology",
-        "Neuroradiology",
-        "Ophthalmology",
-        "Radiology",
-        "Neurosurgery",
-    ];
-    let users: Vec<(String, String)> = stream::iter(0..user_count)
-        .map(|i| {
-            let (client, api, admin) = (client.clone(), api.clone(), admin.clone());
-            async move {
-                let email = format!("u{i}-{}@load.example.org", uuid::Uuid::new_v4().simple());
-                let res: Value = client
-                    .post(format!("{api}/api/users"))
-                    .bearer_auth(&admin)
-                    .json(&json!({"email": email, "name": format!("Dr Load {i}"), "password": PASSWORD,
-                                  "specialty": specialties[i % specialties.len()], "organization": "CH Load"}))
-                    .send()
-                    .await?
-                    .json()
-                    .await?;
-                let id = res["id"].as_str().context("user not created")?.to_string();
-                let token = login(&client, &api, &email).await?;
-                anyhow::Ok((id, token))
-            }
-        })
-        .buffer_unordered(8)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
+    let users = rooms::users(&client, &api, &admin, user_count).await?;
     let users_secs = setup.elapsed().as_secs_f64();
     // Room r has users (r * per_room + k) % user_count; k = 0 chairs.
-    let member = |r: usize, k: usize| (r * per_room + k) % user_count;
-    let rooms: Vec<(String, String, String)> = stream::iter(0..args.rooms)
-        .map(|r| {
-            let (client, api, admin) = (client.clone(), api.clone(), admin.clone());
-            let people: Vec<(String, String)> =
-                (0..per_room).map(|k| users[member(r, k)].clone()).collect();
-            async move { set_up_room(&client, &api, &admin, r, &people).await }
-        })
-        // In order: rooms[r] must be room r, whose members are the users of `member(r, _)`.
-        .buffered(8)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
+    let member = |r: usize, k: usize| rooms::member(r, k, per_room, user_count);
+    let rooms = rooms::rooms(&client, &api, &admin, &users, args.rooms, per_room).await?;
     let setup_secs = setup.elapsed().as_secs_f64();
     println!(
         "setup: {user_count} users in {users_secs:.1} s ({:.0}/s, each created and signed in), {} rooms; total {setup_secs:.1} s",
@@ -390,84 +326,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A board with `people` (the first coordinates), a session, and a scheduled dossier.
-/// Returns (session id, dossier id, board id).
-async fn set_up_room(
-    client: &reqwest::Client,
-    api: &str,
-    admin: &str,
-    r: usize,
-    people: &[(String, String)],
-) -> anyhow::Result<(String, String, String)> {
-    let call = |method: reqwest::Method, path: String, token: String, body: Option<Value>| {
-        let client = client.clone();
-        let url = format!("{api}{path}");
-        async move {
-            let mut req = client.request(method, url).bearer_auth(token);
-            if let Some(b) = body {
-                req = req.json(&b);
-            }
-            let res = req.send().await?;
-            let status = res.status();
-            let v: Value = res.json().await.unwrap_or(Value::Null);
-            anyhow::ensure!(status.is_success(), "{status}: {v}");
-            anyhow::Ok(v)
-        }
-    };
-    use reqwest::Method;
-    let board = call(
-        Method::POST,
-        "/api/boards".into(),
-        admin.into(),
-        Some(json!({"name": format!("Load board {r}")})),
-    )
-    .await?;
-    let board_id = board["id"].as_str().context("board")?.to_string();
-    for (i, (id, _)) in people.iter().enumerate() {
-        let role = if i == 0 { "coordinator" } else { "member" };
-        call(
-            Method::PUT,
-            format!("/api/boards/{board_id}/members/{id}"),
-            admin.into(),
-            Some(json!({"role": role})),
-        )
-        .await?;
-    }
-    let chair = people[0].1.clone();
-    let session = call(
-        Method::POST,
-        format!("/api/boards/{board_id}/sessions"),
-        chair.clone(),
-        Some(json!({"title": format!("Load session {r}"), "scheduled_at": "2026-11-24T16:30:00Z"})),
-    )
-    .await?;
-    let session_id = session["id"].as_str().context("session")?.to_string();
-    let dossier = call(
-        Method::POST,
-        "/api/dossiers".into(),
-        chair.clone(),
-        Some(json!({"board_id": board_id, "title": "Load case", "patient": {"pseudonym": format!("LOAD-{r}")},
-                    "question": "Escalate?", "consent": true})),
-    )
-    .await?;
-    let dossier_id = dossier["id"].as_str().context("dossier")?.to_string();
-    call(
-        Method::POST,
-        format!("/api/dossiers/{dossier_id}/submit"),
-        chair.clone(),
-        None,
-    )
-    .await?;
-    call(
-        Method::POST,
-        format!("/api/sessions/{session_id}/agenda"),
-        chair,
-        Some(json!({"dossier_id": dossier_id})),
-    )
-    .await?;
-    Ok((session_id, dossier_id, board_id))
-}
-
 /// The open vote of each room, read from the room log.
 async fn vote_ids(
     client: &reqwest::Client,
@@ -505,7 +363,8 @@ async fn connect(
     _slot: (usize, usize),
     book: Arc<Book>,
 ) -> anyhow::Result<Conn> {
-    let (ws, _) = tokio_tungstenite::connect_async(url)
+    // TCP_NODELAY on the client's side too: without it, small frames wait for delayed ACKs.
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
         .await
         .context("upgrade")?;
     let (mut sink, mut stream) = ws.split();
