@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, bail, ensure};
 use common::process::{ServerProcess, machine};
-use common::{arg, login, rooms, runtime};
+use common::{arg, arg_or, login, rooms, runtime};
 use serde_json::{Value, json};
 
 mod common;
@@ -30,24 +30,15 @@ struct Args {
     seed: u64,
 }
 
-fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
-    match arg(name) {
-        Some(v) => v
-            .parse()
-            .map_err(|_| anyhow::anyhow!("bad value for {name}: {v}")),
-        None => Ok(default),
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let a = Args {
-        connections: parse("--connections", 10_000)?,
-        rooms: parse("--rooms", 500)?,
-        rate: parse("--rate", 100.0)?,
-        duration: parse("--duration", 60)?,
-        runs: parse("--runs", 2)?,
-        max_per_user: parse("--max-per-user", 4)?,
-        seed: parse("--seed", 42)?,
+        connections: arg_or("--connections", 10_000)?,
+        rooms: arg_or("--rooms", 500)?,
+        rate: arg_or("--rate", 100.0)?,
+        duration: arg_or("--duration", 60)?,
+        runs: arg_or("--runs", 2)?,
+        max_per_user: arg_or("--max-per-user", 4)?,
+        seed: arg_or("--seed", 42)?,
     };
     ensure!(
         a.rooms > 0 && a.connections >= a.rooms * 2,

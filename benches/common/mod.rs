@@ -21,6 +21,16 @@ pub fn arg(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+/// The value after `--name` parsed, or `default` when it is absent.
+pub fn arg_or<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match arg(name) {
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("bad value for {name}: {v}")),
+        None => Ok(default),
+    }
+}
+
 /// A temporary directory under `--dir` (default: the system's), removed when dropped.
 pub fn scratch_dir() -> anyhow::Result<tempfile::TempDir> {
     let base = arg("--dir")

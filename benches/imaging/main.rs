@@ -70,9 +70,7 @@ pub struct Args {
 }
 
 fn parse_args() -> anyhow::Result<Args> {
-    let num = |name: &str, default: usize| -> anyhow::Result<usize> {
-        Ok(arg(name).map(|v| v.parse()).transpose()?.unwrap_or(default))
-    };
+    let num = |name: &str, default: usize| common::arg_or(name, default);
     let a = Args {
         slices: num("--slices", 48)?,
         xrays: num("--xrays", 12)?,

@@ -31,6 +31,18 @@ fn line(conn: usize, n: usize) -> (String, String) {
     (format!("b{conn}-{n}"), text)
 }
 
+/// The room's durable log, oldest first.
+async fn room_log(server: &Server, session: &str, token: &str) -> Vec<Value> {
+    let log = server
+        .api
+        .get(
+            &format!("/api/sessions/{session}/events?limit=1000"),
+            Some(token),
+        )
+        .await;
+    log.expect(200)["items"].as_array().unwrap().clone()
+}
+
 async fn a_kill_mid_burst_loses_no_acknowledged_command(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = database(backend, dir.path()).await;
@@ -103,14 +115,7 @@ async fn a_kill_mid_burst_loses_no_acknowledged_command(backend: Backend) {
     // no gap.
     let server = Server::start_with(dir.path(), &db, &no_rate);
     let url = server.api.url.clone();
-    let log = server
-        .api
-        .get(
-            &format!("/api/sessions/{}/events?limit=1000", m.session),
-            Some(&m.chair.token),
-        )
-        .await;
-    let items = log.expect(200)["items"].as_array().unwrap().clone();
+    let items = room_log(&server, &m.session, &m.chair.token).await;
     let by_seq: HashMap<i64, String> = items
         .iter()
         .map(|e| {
@@ -150,14 +155,7 @@ async fn a_kill_mid_burst_loses_no_acknowledged_command(backend: Backend) {
             }
         }
     }
-    let log = server
-        .api
-        .get(
-            &format!("/api/sessions/{}/events?limit=1000", m.session),
-            Some(&m.chair.token),
-        )
-        .await;
-    let items = log.expect(200)["items"].as_array().unwrap().clone();
+    let items = room_log(&server, &m.session, &m.chair.token).await;
     for e in &items {
         *texts_seen
             .entry(e["text"].as_str().unwrap_or("").to_string())
