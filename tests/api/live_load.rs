@@ -248,7 +248,10 @@ async fn metrics_count_the_rooms(backend: Backend) {
     .await;
     let m = meeting(&app, three_of_three()).await;
     let (mut chair, _) = Ws::join(&app.url, &m.session, &m.chair.token, None).await;
-    chair.ok(json!({"type": "chat", "text": "counted"})).await;
+    let ack = chair.ok(json!({"type": "chat", "text": "counted"})).await;
+    // The line itself reaches the chair from the room's task, after the ack: wait for it, so
+    // that it is counted before the metrics are read.
+    chair.event(ack["seq"].as_i64().unwrap()).await;
     chair
         .refused(
             json!({"type": "focus", "dossier_id": "00000000-0000-0000-0000-000000000000"}),
